@@ -1,0 +1,114 @@
+from django.contrib import admin, messages
+
+from aiops import models
+from aiops.admin_base import HistoryAdmin
+from aiops.services.tenancy import api_token_revoke
+
+
+@admin.register(models.Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["slug", "name", "created_at"]
+    search_fields = ["slug", "name"]
+
+
+@admin.register(models.Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organization", "role", "created_at"]
+    list_filter = ["role", "organization"]
+    search_fields = ["user__username"]
+
+
+@admin.register(models.ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["prefix", "membership", "name", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["membership__organization"]
+    readonly_fields = [
+        "membership",
+        "prefix",
+        "key_hash",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False  # tokens are issued by `manage.py issue_token`, which shows the key once
+
+    @admin.action(description="Revoke selected tokens")
+    def revoke(self, request, queryset):
+        for token in queryset:
+            api_token_revoke(token=token)
+            self.log_change(request, token, "Revoked")
+        messages.success(request, f"Revoked {queryset.count()} token(s).")
+
+
+@admin.register(models.Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "organization"]
+    list_filter = ["organization"]
+    search_fields = ["name"]
+
+
+@admin.register(models.Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "subject",
+        "organization",
+        "category",
+        "priority",
+        "sentiment",
+        "status",
+        "created_at",
+    ]
+    list_filter = ["organization", "status", "priority", "sentiment", "channel"]
+    search_fields = ["subject", "body", "customer_ref"]
+    list_select_related = ["organization", "category"]
+    raw_id_fields = ["category"]
+
+
+@admin.register(models.Classification)
+class ClassificationAdmin(HistoryAdmin):
+    list_display = [
+        "id",
+        "organization",
+        "category",
+        "confidence",
+        "model_version",
+        "was_accepted",
+        "corrected_category",
+        "created_at",
+    ]
+    list_filter = ["organization", "was_accepted"]
+    list_select_related = ["organization", "category", "model_version", "corrected_category"]
+
+
+@admin.register(models.Suggestion)
+class SuggestionAdmin(HistoryAdmin):
+    list_display = [
+        "id",
+        "organization",
+        "confidence",
+        "model_version",
+        "was_used",
+        "was_helpful",
+        "created_at",
+    ]
+    list_filter = ["organization", "was_used", "was_helpful"]
+    list_select_related = ["organization", "model_version"]
+
+
+@admin.register(models.SentimentAnalysis)
+class SentimentAnalysisAdmin(HistoryAdmin):
+    list_display = [
+        "id",
+        "organization",
+        "sentiment",
+        "confidence",
+        "model_version",
+        "was_accepted",
+        "created_at",
+    ]
+    list_filter = ["organization", "sentiment", "was_accepted"]
+    list_select_related = ["organization", "model_version"]

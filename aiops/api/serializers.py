@@ -1,0 +1,79 @@
+from rest_framework import serializers
+
+from aiops.models import Category, Ticket
+
+
+class OperationInputSerializer(serializers.Serializer):
+    ticket_id = serializers.IntegerField(required=False, min_value=1)
+    subject = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    body = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+
+
+class _OperationOut(serializers.Serializer):
+    operation_id = serializers.IntegerField(source="pk")
+    ticket_id = serializers.IntegerField(allow_null=True)
+    confidence = serializers.FloatField()
+    model_version = serializers.CharField(source="model_version.version")
+    processing_time_ms = serializers.FloatField()
+    created_at = serializers.DateTimeField()
+
+
+class ClassificationSerializer(_OperationOut):
+    category = serializers.CharField(source="category.name")
+    was_accepted = serializers.BooleanField(allow_null=True)
+    corrected_category = serializers.CharField(
+        source="corrected_category.name", allow_null=True, default=None
+    )
+
+
+class SuggestionSerializer(_OperationOut):
+    suggestion = serializers.CharField(source="content")
+    suggestion_type = serializers.CharField()
+    source_references = serializers.JSONField()
+    was_used = serializers.BooleanField(allow_null=True)
+    was_helpful = serializers.BooleanField(allow_null=True)
+
+
+class SentimentSerializer(_OperationOut):
+    sentiment = serializers.CharField()
+    was_accepted = serializers.BooleanField(allow_null=True)
+    corrected_sentiment = serializers.CharField()
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "name", "description", "created_at"]
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    category = serializers.SlugRelatedField(
+        slug_field="name", queryset=Category.objects.none(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "subject",
+            "body",
+            "priority",
+            "sentiment",
+            "channel",
+            "customer_ref",
+            "status",
+            "category",
+            "resolution",
+            "created_at",
+            "updated_at",
+            "resolved_at",
+        ]
+        read_only_fields = ["created_at", "updated_at", "resolved_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.auth is not None:
+            self.fields["category"].queryset = Category.objects.filter(
+                organization=request.auth.membership.organization
+            )

@@ -1,0 +1,40 @@
+"""The tenant-scoped base every resource endpoint uses: the token's organization scopes all."""
+
+from rest_framework import viewsets
+from rest_framework.views import APIView
+
+from aiops.api.permissions import IsMember
+
+
+def request_organization(request):
+    return request.auth.membership.organization
+
+
+class TenantAPIView(APIView):
+    permission_classes = [IsMember]
+
+    @property
+    def organization(self):
+        return request_organization(self.request)
+
+
+class TenantViewSetMixin:
+    """Subclasses implement `scoped_queryset(organization)`; nothing else is ever visible."""
+
+    permission_classes = [IsMember]
+
+    @property
+    def organization(self):
+        return request_organization(self.request)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.scoped_queryset(None).none()
+        return self.scoped_queryset(self.organization)
+
+    def scoped_queryset(self, organization):
+        raise NotImplementedError
+
+
+class TenantReadOnlyViewSet(TenantViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    pass

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AiopsConfig(AppConfig):
+    name = "aiops"
+    verbose_name = "Helpdesk AI operations"

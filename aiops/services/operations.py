@@ -1,0 +1,157 @@
+"""The AI operations: classify, suggest, sentiment. Each routes to a model version, predicts,
+and records the operation and its inference log row in one transaction."""
+
+import hashlib
+import time
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from aiops.exceptions import InvalidInput, NotFound, Unavailable
+from aiops.models import (
+    Category,
+    Classification,
+    Organization,
+    SentimentAnalysis,
+    Suggestion,
+    Ticket,
+)
+from models_registry.choices import Task
+from models_registry.selectors import Route, route_for_unit
+from models_registry.services import inference_log_record
+from models_registry.serving import classify_text, model_load
+
+MAX_INPUT_CHARS = 20_000
+
+
+@dataclass(frozen=True)
+class OperationInput:
+    text: str
+    ticket: Ticket | None
+    unit_id: str
+
+
+def operation_input(
+    *,
+    organization: Organization,
+    ticket_id: int | None = None,
+    subject: str = "",
+    body: str = "",
+) -> OperationInput:
+    """The text to work on: a ticket of this organization, or a subject and body."""
+    if ticket_id is not None:
+        ticket = Ticket.objects.filter(organization=organization, pk=ticket_id).first()
+        if ticket is None:
+            raise NotFound(f"Ticket {ticket_id} not found.")
+        return OperationInput(
+            text=ticket.text[:MAX_INPUT_CHARS], ticket=ticket, unit_id=str(ticket.pk)
+        )
+    text = f"{subject}\n{body}".strip()
+    if not text:
+        raise InvalidInput(
+            "Give a ticketId, or a subject and/or body.",
+            fields={"ticket_id": ["Required without subject or body."]},
+        )
+    return OperationInput(
+        text=text[:MAX_INPUT_CHARS],
+        ticket=None,
+        unit_id="text-" + hashlib.sha1(text.encode()).hexdigest()[:16],
+    )
+
+
+def _route(organization: Organization, task: str, unit_id: str) -> Route:
+    route = route_for_unit(organization=organization, task=task, unit_id=unit_id)
+    if route is None:
+        raise Unavailable(
+            f"No model is deployed for task {task!r} yet: train one first (POST /api/ai/train)."
+        )
+    return route
+
+
+def _tokens(text: str) -> int:
+    return len(text.split())
+
+
+def _log(organization, route, source: OperationInput, *, label, confidence, started):
+    return inference_log_record(
+        organization=organization,
+        model_version=route.version,
+        latency_ms=(time.perf_counter() - started) * 1000,
+        predicted_label=label,
+        confidence=confidence,
+        unit_id=source.unit_id,
+        arm=route.arm,
+        tokens_in=_tokens(source.text),
+    )
+
+
+def classify(*, organization: Organization, source: OperationInput) -> Classification:
+    started = time.perf_counter()
+    route = _route(organization, Task.CATEGORY, source.unit_id)
+    label, confidence = classify_text(version=route.version, text=source.text)
+    with transaction.atomic():
+        category, _ = Category.objects.get_or_create(organization=organization, name=label)
+        log = _log(organization, route, source, label=label, confidence=confidence, started=started)
+        return Classification.objects.create(
+            organization=organization,
+            ticket=source.ticket,
+            input_text=source.text,
+            category=category,
+            confidence=confidence,
+            processing_time_ms=log.latency_ms,
+            tokens_used=log.tokens_in,
+            model_version=route.version,
+            inference_log=log,
+        )
+
+
+def analyze_sentiment(*, organization: Organization, source: OperationInput) -> SentimentAnalysis:
+    started = time.perf_counter()
+    route = _route(organization, Task.SENTIMENT, source.unit_id)
+    label, confidence = classify_text(version=route.version, text=source.text)
+    with transaction.atomic():
+        log = _log(organization, route, source, label=label, confidence=confidence, started=started)
+        return SentimentAnalysis.objects.create(
+            organization=organization,
+            ticket=source.ticket,
+            input_text=source.text,
+            sentiment=label,
+            confidence=confidence,
+            processing_time_ms=log.latency_ms,
+            tokens_used=log.tokens_in,
+            model_version=route.version,
+            inference_log=log,
+        )
+
+
+def suggest(*, organization: Organization, source: OperationInput, k: int = 3) -> Suggestion:
+    started = time.perf_counter()
+    route = _route(organization, Task.SUGGESTION, source.unit_id)
+    matches = model_load(version=route.version).query(
+        source.text, k=k, exclude_ticket_id=source.ticket.pk if source.ticket else None
+    )
+    if not matches:
+        raise Unavailable("No resolved ticket resembles this one; nothing to suggest.")
+    best = matches[0]
+    references = [{"ticket_id": m["ticket_id"], "score": m["score"]} for m in matches]
+    with transaction.atomic():
+        log = _log(
+            organization,
+            route,
+            source,
+            label=f"ticket:{best['ticket_id']}",
+            confidence=best["score"],
+            started=started,
+        )
+        return Suggestion.objects.create(
+            organization=organization,
+            ticket=source.ticket,
+            input_text=source.text,
+            content=best["resolution"],
+            confidence=best["score"],
+            source_references=references,
+            processing_time_ms=log.latency_ms,
+            tokens_used=log.tokens_in,
+            model_version=route.version,
+            inference_log=log,
+        )

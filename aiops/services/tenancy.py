@@ -1,0 +1,51 @@
+"""Organizations, memberships and API tokens."""
+
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from aiops.choices import Role
+from aiops.models import ApiToken, Membership, Organization
+from aiops.selectors import token_hash
+
+TOKEN_PREFIX = "aio_"
+
+
+@transaction.atomic
+def organization_ensure(*, slug: str, name: str | None = None) -> Organization:
+    org, _ = Organization.objects.get_or_create(slug=slug, defaults={"name": name or slug})
+    return org
+
+
+@transaction.atomic
+def membership_ensure(*, organization: Organization, username: str, role: str) -> Membership:
+    if role not in Role.values:
+        raise ValueError(f"Unknown role {role!r}; expected one of {', '.join(Role.values)}.")
+    user, _ = get_user_model().objects.get_or_create(username=username)
+    membership, created = Membership.objects.get_or_create(
+        organization=organization, user=user, defaults={"role": role}
+    )
+    if not created and membership.role != role:
+        membership.role = role
+        membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def api_token_issue(*, membership: Membership, name: str = "") -> tuple[ApiToken, str]:
+    """Create a token; the returned key is never stored and cannot be shown again."""
+    key = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        membership=membership, name=name, prefix=key[:12], key_hash=token_hash(key)
+    )
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token

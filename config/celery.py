@@ -1,0 +1,19 @@
+"""The Celery app and every beat schedule of the project (one place)."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+app = Celery("aiops")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    "retrain-check": {
+        "task": "training.tasks.retrain_check",
+        "schedule": crontab(minute="*/5"),
+    },
+}

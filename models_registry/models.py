@@ -1,0 +1,152 @@
+"""Model versions, their deployments and the inference log (the one fact table of predictions)."""
+
+from django.conf import settings
+from django.db import models
+
+from models_registry.choices import (
+    DeploymentStatus,
+    DeploymentStrategy,
+    Outcome,
+    Task,
+    VersionKind,
+    VersionStatus,
+)
+
+
+class ModelVersion(models.Model):
+    organization = models.ForeignKey(
+        "aiops.Organization", on_delete=models.CASCADE, related_name="model_versions"
+    )
+    task = models.CharField(max_length=16, choices=Task.choices)
+    major = models.PositiveIntegerField()
+    minor = models.PositiveIntegerField()
+    patch = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=12, choices=VersionStatus.choices, default=VersionStatus.REGISTERED
+    )
+    kind = models.CharField(max_length=10, choices=VersionKind.choices, default="trained")
+    estimator = models.CharField(max_length=32, blank=True, help_text="Estimator profile.")
+    provider = models.CharField(max_length=64, blank=True)
+    external_model_id = models.CharField(max_length=128, blank=True)
+    input_price_per_1k = models.DecimalField(max_digits=10, decimal_places=6, default=0)
+    output_price_per_1k = models.DecimalField(max_digits=10, decimal_places=6, default=0)
+    artifact_path = models.CharField(max_length=500, blank=True)
+    artifact_sha256 = models.CharField(max_length=64, blank=True)
+    labels = models.JSONField(default=list, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    dataset_hash = models.CharField(max_length=64, blank=True)
+    tags = models.JSONField(default=dict, blank=True)
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "ai_model_versions"
+        ordering = ["organization", "task", "-major", "-minor", "-patch"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "task", "major", "minor", "patch"],
+                name="uniq_model_version",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "task", "status"], name="mv_org_task")]
+
+    def __str__(self) -> str:
+        return f"{self.task} {self.version}"
+
+    @property
+    def version(self) -> str:
+        return f"v{self.major}.{self.minor}.{self.patch}"
+
+
+class Deployment(models.Model):
+    """The routing state of one org's task: a stable version and optionally a candidate
+    (canary or gradual rollout) taking `candidate_percentage` of the traffic. Exactly one
+    row per org and task is active; every change supersedes it with a new row (the history)."""
+
+    organization = models.ForeignKey(
+        "aiops.Organization", on_delete=models.CASCADE, related_name="deployments"
+    )
+    task = models.CharField(max_length=16, choices=Task.choices)
+    strategy = models.CharField(
+        max_length=8, choices=DeploymentStrategy.choices, default=DeploymentStrategy.FULL
+    )
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="+")
+    candidate_version = models.ForeignKey(
+        ModelVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    candidate_percentage = models.FloatField(default=0)
+    status = models.CharField(
+        max_length=12, choices=DeploymentStatus.choices, default=DeploymentStatus.ACTIVE
+    )
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "ai_model_deployments"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "task"],
+                condition=models.Q(status="active"),
+                name="uniq_active_deployment",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "task", "created_at"], name="dep_org_task_time")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task}: {self.model_version.version} ({self.status})"
+
+
+class InferenceLog(models.Model):
+    """Every prediction, local or external, and its outcome once feedback arrives."""
+
+    organization = models.ForeignKey(
+        "aiops.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    task = models.CharField(max_length=16, choices=Task.choices)
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="+")
+    arm = models.CharField(max_length=1, blank=True, help_text="A/B arm (A or B), if any.")
+    unit_id = models.CharField(max_length=64, blank=True, help_text="Routing unit (ticket).")
+    predicted_label = models.CharField(max_length=200, blank=True)
+    confidence = models.FloatField(null=True, blank=True)
+    latency_ms = models.FloatField()
+    success = models.BooleanField(default=True)
+    error = models.TextField(blank=True)
+    tokens_in = models.PositiveIntegerField(default=0)
+    tokens_out = models.PositiveIntegerField(default=0)
+    cost_usd = models.DecimalField(max_digits=12, decimal_places=6, default=0)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.UNKNOWN)
+    true_label = models.CharField(max_length=200, blank=True)
+    outcome_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "ai_inference_logs"
+        indexes = [
+            models.Index(fields=["organization", "task", "created_at"], name="il_org_task_time"),
+            models.Index(fields=["model_version", "created_at"], name="il_version_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} {self.predicted_label} ({self.latency_ms:.1f} ms)"

@@ -1,0 +1,42 @@
+"""Loading models for serving: one cache per process, keyed by version and artifact hash.
+
+Artifacts are immutable, so a deploy never changes a cached entry: routing simply starts
+naming another version, which is loaded completely before it is published in the cache."""
+
+import threading
+from collections import OrderedDict
+
+from models_registry.artifacts import artifact_load
+from models_registry.models import ModelVersion
+
+CACHE_SIZE = 8
+_cache: OrderedDict[tuple[int, str], object] = OrderedDict()
+_lock = threading.Lock()
+
+
+def model_load(*, version: ModelVersion):
+    key = (version.pk, version.artifact_sha256)
+    model = _cache.get(key)
+    if model is not None:
+        return model
+    with _lock:
+        model = _cache.get(key)
+        if model is None:
+            model = artifact_load(path=version.artifact_path, sha256=version.artifact_sha256)
+            _cache[key] = model
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+    return model
+
+
+def classify_text(*, version: ModelVersion, text: str) -> tuple[str, float]:
+    """Top label and its calibrated probability."""
+    model = model_load(version=version)
+    proba = model.predict_proba([text])[0]
+    best = int(proba.argmax())
+    return str(model.classes_[best]), float(proba[best])
+
+
+def cache_clear() -> None:
+    with _lock:
+        _cache.clear()

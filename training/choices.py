@@ -1,0 +1,30 @@
+from django.db import models
+
+
+class ExampleSource(models.TextChoices):
+    EXPERT = "expert", "Expert"
+    REVIEWER = "reviewer", "Reviewer"
+    USER_CORRECTION = "user_correction", "User correction"
+    USER_ACCEPTANCE = "user_acceptance", "User acceptance"
+    IMPORT = "import", "Import"
+    AUTOMATED = "automated", "Automated"
+
+
+class ValidationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class RunTrigger(models.TextChoices):
+    MANUAL = "manual", "Manual"
+    ACCURACY = "accuracy", "Accuracy below threshold"
+    DATA_VOLUME = "data_volume", "New validated data"
+    SCHEDULE = "schedule", "Schedule"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
