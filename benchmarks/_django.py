@@ -16,6 +16,7 @@ def setup() -> Path:
     os.environ.setdefault("AIOPS_ARTIFACT_ROOT", str(workdir / "artifacts"))
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
     os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
+    os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
     import django
     from django.core.management import call_command
 

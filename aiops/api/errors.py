@@ -61,7 +61,9 @@ class JsonErrorMiddleware:
             and response.status_code >= 400
             and not response.get("Content-Type", "").startswith("application/json")
         ):
-            code = {404: "not_found", 405: "method_not_allowed"}.get(response.status_code, "error")
+            code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(
+                response.status_code, "error"
+            )
             message = response.reason_phrase or "Error"
             return JsonResponse(
                 {"error": code, "message": message, "fields": {}}, status=response.status_code

@@ -79,10 +79,10 @@ def demo_helpdesk_load(*, organization: Organization, seed: int = 7, n_tickets: 
     return len(tickets)
 
 
-def demo_load(*, admin_password: str) -> DemoResult:
+def demo_load(*, admin_password: str, n_tickets: int = 2400) -> DemoResult:
     """Idempotent: a second call creates nothing new but a fresh API token."""
     organization = organization_ensure(slug=DEMO_SLUG, name="Demo Helpdesk")
-    created = demo_helpdesk_load(organization=organization)
+    created = demo_helpdesk_load(organization=organization, n_tickets=n_tickets)
     user_model = get_user_model()
     admin = user_model.objects.filter(username="admin").first()
     if admin is None:

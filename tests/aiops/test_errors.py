@@ -58,3 +58,9 @@ def test_schema_and_docs_are_served():
     paths = schema.json()["paths"]
     assert "/api/ai/classify" in paths
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_disallowed_host_under_api_is_json_400(agent_client):
+    response = agent_client.get("/api/tickets", HTTP_HOST="evil.example.com")
+    assert response.status_code == 400
+    assert response.json()["error"] == "bad_request"
