@@ -20,7 +20,6 @@ var:
 
 run: install var
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py createcachetable
 	$(PY) manage.py load_demo
 	@echo "Starting a Celery worker with embedded beat (filesystem broker unless REDIS_URL)..."
 	@$(VENV)/bin/celery -A config worker --beat --pool=solo --loglevel=INFO \

@@ -9,9 +9,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 ARTIFACT_ROOT = BASE_DIR / "var" / "test-artifacts"
-if not env("REDIS_URL", default=""):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-else:
+if env("REDIS_URL", default=""):
     # Each test process gets its own key space on the shared Redis.
     CACHES["default"]["KEY_PREFIX"] = (
         f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{uuid.uuid4().hex[:8]}"
