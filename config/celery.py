@@ -16,4 +16,8 @@ app.conf.beat_schedule = {
         "task": "training.tasks.retrain_check",
         "schedule": crontab(minute="*/5"),
     },
+    "registry-guardrails": {
+        "task": "models_registry.tasks.guardrails_check_task",
+        "schedule": crontab(minute="*/5"),
+    },
 }

@@ -1,13 +1,27 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from aiops.admin_base import HistoryAdmin
-from models_registry import models
+from aiops.exceptions import DomainError
+from models_registry import models, services
+
+
+def _run(model_admin, request, queryset, verb: str, call) -> None:
+    """Call a service per selected row; record each success in the admin log."""
+    for obj in queryset:
+        try:
+            result = call(obj)
+        except DomainError as error:
+            model_admin.message_user(request, f"{obj}: {error.message}", level=messages.ERROR)
+            continue
+        model_admin.log_change(request, obj, f"{verb} via admin action")
+        model_admin.message_user(request, f"{obj}: {verb} ({result}).", level=messages.SUCCESS)
 
 
 @admin.register(models.ModelVersion)
 class ModelVersionAdmin(admin.ModelAdmin):
     list_display = ["__str__", "organization", "status", "kind", "estimator", "created_at"]
     list_filter = ["organization", "task", "status", "kind"]
+    actions = ["promote", "deprecate"]
     readonly_fields = [
         "organization",
         "task",
@@ -29,6 +43,36 @@ class ModelVersionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    @admin.action(description="Promote: deploy fully (ends a canary / gradual rollout)")
+    def promote(self, request, queryset):
+        _run(
+            self,
+            request,
+            queryset,
+            "promoted",
+            lambda version: services.model_version_promote(
+                organization=version.organization,
+                task=version.task,
+                version=version,
+                actor=request.user,
+                reason="Promoted in the admin console.",
+            ),
+        )
+
+    @admin.action(description="Deprecate")
+    def deprecate(self, request, queryset):
+        _run(
+            self,
+            request,
+            queryset,
+            "deprecated",
+            lambda version: (
+                services.model_version_deprecate(
+                    version=version, actor=request.user, reason="Deprecated in the admin console."
+                ).status
+            ),
+        )
+
 
 @admin.register(models.Deployment)
 class DeploymentAdmin(HistoryAdmin):
@@ -46,6 +90,85 @@ class DeploymentAdmin(HistoryAdmin):
     ]
     list_filter = ["organization", "task", "status", "strategy"]
     list_select_related = ["organization", "model_version", "candidate_version", "actor"]
+    actions = ["rollback"]
+
+    @admin.action(description="Roll back (drop the candidate, else the previous version)")
+    def rollback(self, request, queryset):
+        _run(
+            self,
+            request,
+            queryset.filter(status="active"),
+            "rolled back",
+            lambda deployment: services.deployment_rollback(
+                organization=deployment.organization,
+                task=deployment.task,
+                actor=request.user,
+                reason="Rolled back in the admin console.",
+            ),
+        )
+
+
+@admin.register(models.ABTest)
+class ABTestAdmin(HistoryAdmin):
+    list_display = [
+        "id",
+        "organization",
+        "task",
+        "version_a",
+        "version_b",
+        "split_percentage",
+        "status",
+        "verdict",
+        "winner",
+        "created_at",
+    ]
+    list_filter = ["organization", "task", "status"]
+    list_select_related = ["organization", "version_a", "version_b", "winner"]
+    actions = ["conclude", "stop"]
+
+    @admin.action(description="Conclude: promote the statistical winner")
+    def conclude(self, request, queryset):
+        _run(
+            self,
+            request,
+            queryset,
+            "concluded",
+            lambda ab_test: (
+                services.ab_test_conclude(
+                    ab_test=ab_test, actor=request.user, reason="Concluded in the admin console."
+                ).verdict
+            ),
+        )
+
+    @admin.action(description="Stop without promoting")
+    def stop(self, request, queryset):
+        _run(
+            self,
+            request,
+            queryset,
+            "stopped",
+            lambda ab_test: (
+                services.ab_test_stop(
+                    ab_test=ab_test, actor=request.user, reason="Stopped in the admin console."
+                ).status
+            ),
+        )
+
+
+@admin.register(models.DeploymentEvent)
+class DeploymentEventAdmin(HistoryAdmin):
+    list_display = [
+        "created_at",
+        "organization",
+        "task",
+        "action",
+        "from_version",
+        "to_version",
+        "actor",
+        "reason",
+    ]
+    list_filter = ["organization", "task", "action"]
+    list_select_related = ["organization", "from_version", "to_version", "actor"]
 
 
 @admin.register(models.InferenceLog)
@@ -55,6 +178,7 @@ class InferenceLogAdmin(HistoryAdmin):
         "organization",
         "task",
         "model_version",
+        "ab_test",
         "arm",
         "predicted_label",
         "confidence",

@@ -41,3 +41,45 @@ class Outcome(models.TextChoices):
     UNKNOWN = "unknown", "Unknown"
     CORRECT = "correct", "Correct"
     INCORRECT = "incorrect", "Incorrect"
+
+
+class ABTestStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    CONCLUDED = "concluded", "Concluded"
+    STOPPED = "stopped", "Stopped"
+
+
+class DeploymentAction(models.TextChoices):
+    REGISTER = "register", "Register"
+    STATUS = "status", "Status change"
+    DEPLOY = "deploy", "Deploy"
+    PROMOTE = "promote", "Promote"
+    ROLLBACK = "rollback", "Roll back"
+    DEPRECATE = "deprecate", "Deprecate"
+    AUTO_DEPRECATE = "auto_deprecate", "Automatic deprecation"
+    AB_TEST_START = "ab_test_start", "A/B test started"
+    AB_TEST_CONCLUDE = "ab_test_conclude", "A/B test concluded"
+    AB_TEST_STOP = "ab_test_stop", "A/B test stopped"
+    GUARDRAIL = "guardrail", "Guardrail rollback"
+
+
+# Lifecycle: which status may follow which. Rollback may bring a deprecated version back.
+VERSION_TRANSITIONS: dict[str, frozenset[str]] = {
+    VersionStatus.REGISTERED: frozenset(
+        {VersionStatus.STAGING, VersionStatus.CANARY, VersionStatus.ACTIVE}
+        | {VersionStatus.DEPRECATED, VersionStatus.ARCHIVED}
+    ),
+    VersionStatus.STAGING: frozenset(
+        {VersionStatus.CANARY, VersionStatus.ACTIVE, VersionStatus.DEPRECATED}
+        | {VersionStatus.ARCHIVED}
+    ),
+    VersionStatus.CANARY: frozenset(
+        {VersionStatus.ACTIVE, VersionStatus.STAGING, VersionStatus.DEPRECATED}
+    ),
+    VersionStatus.ACTIVE: frozenset({VersionStatus.DEPRECATED}),
+    VersionStatus.DEPRECATED: frozenset(
+        {VersionStatus.ACTIVE, VersionStatus.CANARY, VersionStatus.STAGING}
+        | {VersionStatus.ARCHIVED}
+    ),
+    VersionStatus.ARCHIVED: frozenset(),
+}

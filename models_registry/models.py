@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 
 from models_registry.choices import (
+    ABTestStatus,
+    DeploymentAction,
     DeploymentStatus,
     DeploymentStrategy,
     Outcome,
@@ -126,6 +128,9 @@ class InferenceLog(models.Model):
     )
     task = models.CharField(max_length=16, choices=Task.choices)
     model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="+")
+    ab_test = models.ForeignKey(
+        "ABTest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     arm = models.CharField(max_length=1, blank=True, help_text="A/B arm (A or B), if any.")
     unit_id = models.CharField(max_length=64, blank=True, help_text="Routing unit (ticket).")
     predicted_label = models.CharField(max_length=200, blank=True)
@@ -146,7 +151,101 @@ class InferenceLog(models.Model):
         indexes = [
             models.Index(fields=["organization", "task", "created_at"], name="il_org_task_time"),
             models.Index(fields=["model_version", "created_at"], name="il_version_time"),
+            models.Index(fields=["ab_test", "arm", "outcome"], name="il_abtest_arm_outcome"),
         ]
 
     def __str__(self) -> str:
         return f"{self.task} {self.predicted_label} ({self.latency_ms:.1f} ms)"
+
+
+class ABTest(models.Model):
+    """Two versions of one org's task splitting traffic by a sticky hash with their own salt;
+    arm B takes `split_percentage` % of the units."""
+
+    organization = models.ForeignKey(
+        "aiops.Organization", on_delete=models.CASCADE, related_name="ab_tests"
+    )
+    task = models.CharField(max_length=16, choices=Task.choices)
+    version_a = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="+")
+    version_b = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="+")
+    split_percentage = models.FloatField(default=50, help_text="Share of units for arm B.")
+    salt = models.CharField(max_length=40)
+    minimum_detectable_effect = models.FloatField(default=0.05)
+    baseline_rate = models.FloatField(default=0.5)
+    minimum_sample_size = models.PositiveIntegerField(help_text="Judged outcomes per arm.")
+    status = models.CharField(
+        max_length=10, choices=ABTestStatus.choices, default=ABTestStatus.RUNNING
+    )
+    winner = models.ForeignKey(
+        ModelVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    verdict = models.CharField(max_length=32, blank=True)
+    result = models.JSONField(default=dict, blank=True, help_text="Results when it ended.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "ai_ab_tests"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "task"],
+                condition=models.Q(status="running"),
+                name="uniq_running_ab_test",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "task", "status"], name="ab_org_task_status")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task}: {self.version_a.version} vs {self.version_b.version}"
+
+
+class DeploymentEvent(models.Model):
+    """The audit trail: every change of what serves, and of a version's lifecycle."""
+
+    organization = models.ForeignKey(
+        "aiops.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    task = models.CharField(max_length=16, choices=Task.choices)
+    action = models.CharField(max_length=20, choices=DeploymentAction.choices)
+    from_version = models.ForeignKey(
+        ModelVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_version = models.ForeignKey(
+        ModelVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    deployment = models.ForeignKey(
+        Deployment, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    ab_test = models.ForeignKey(
+        ABTest, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.TextField(blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "ai_model_deployment_events"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "task", "created_at"], name="dev_org_task_time")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} {self.action} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -1,17 +1,23 @@
+import math
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db import connection
+from django.db.models import Aggregate, Avg, Count, FloatField, Q, QuerySet, Sum
 
-from models_registry.choices import Outcome
-from models_registry.models import Deployment, InferenceLog, ModelVersion
-from models_registry.routing import in_share
+from aiops.exceptions import NotFound
+from models_registry import semver
+from models_registry.choices import ABTestStatus, DeploymentStatus, Outcome
+from models_registry.models import ABTest, Deployment, DeploymentEvent, InferenceLog, ModelVersion
+from models_registry.routing import choose_arm, in_share
 
 
 @dataclass(frozen=True)
 class Route:
     version: ModelVersion
-    deployment: Deployment
+    deployment: Deployment | None
     arm: str = ""
+    ab_test: ABTest | None = None
 
 
 def deployment_get_active(*, organization, task: str) -> Deployment | None:
@@ -22,19 +28,74 @@ def deployment_get_active(*, organization, task: str) -> Deployment | None:
     )
 
 
-def route_for_unit(*, organization, task: str, unit_id: str) -> Route | None:
-    """The version that serves this unit: the stable one, or the candidate for its share."""
-    deployment = deployment_get_active(organization=organization, task=task)
+def ab_test_get_running(*, organization, task: str) -> ABTest | None:
+    return (
+        ABTest.objects.select_related("version_a", "version_b")
+        .filter(organization=organization, task=task, status=ABTestStatus.RUNNING)
+        .first()
+    )
+
+
+def candidate_salt(candidate: ModelVersion) -> str:
+    # Keyed by the candidate, not the deployment row: stepping a gradual rollout up from 10 %
+    # to 20 % keeps every unit that was already on the candidate.
+    return f"candidate-{candidate.pk}"
+
+
+def _route(deployment: Deployment | None, ab_test: ABTest | None, unit_id: str) -> Route | None:
+    if ab_test is not None:
+        arm = choose_arm(
+            salt=ab_test.salt, unit_id=unit_id, split_b_percentage=ab_test.split_percentage
+        )
+        version = ab_test.version_b if arm == "B" else ab_test.version_a
+        return Route(version=version, deployment=deployment, arm=arm, ab_test=ab_test)
     if deployment is None:
         return None
     candidate = deployment.candidate_version
     if candidate is not None and in_share(
-        salt=f"deployment-{deployment.pk}",
+        salt=candidate_salt(candidate),
         unit_id=unit_id,
         percentage=deployment.candidate_percentage,
     ):
         return Route(version=candidate, deployment=deployment)
     return Route(version=deployment.model_version, deployment=deployment)
+
+
+def route_for_unit(*, organization, task: str, unit_id: str) -> Route | None:
+    """The version that serves this unit: the arm of a running A/B test, else the stable
+    version or the candidate for its share."""
+    deployment = deployment_get_active(organization=organization, task=task)
+    ab_test = ab_test_get_running(organization=organization, task=task)
+    return _route(deployment, ab_test, unit_id)
+
+
+def deployment_at(*, organization, task: str, at: datetime) -> Deployment | None:
+    """The deployment in force at `at`: the last one created by then (rows form a chain)."""
+    return (
+        Deployment.objects.select_related("model_version", "candidate_version")
+        .filter(organization=organization, task=task, created_at__lte=at)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def model_version_served_at(
+    *, organization, task: str, at: datetime, unit_id: str | None = None
+) -> ModelVersion | None:
+    """Which version served org X's task Y at time T: the stable version then, or, given a
+    unit, the version that unit was routed to (A/B arm or candidate share) at that time."""
+    deployment = deployment_at(organization=organization, task=task, at=at)
+    if unit_id is None:
+        return deployment.model_version if deployment else None
+    ab_test = (
+        ABTest.objects.select_related("version_a", "version_b")
+        .filter(organization=organization, task=task, created_at__lte=at)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=at))
+        .order_by("-created_at")
+        .first()
+    )
+    route = _route(deployment, ab_test, unit_id)
+    return route.version if route else None
 
 
 def model_version_list(*, organization) -> QuerySet[ModelVersion]:
@@ -43,6 +104,63 @@ def model_version_list(*, organization) -> QuerySet[ModelVersion]:
 
 def model_version_latest(*, organization, task: str) -> ModelVersion | None:
     return model_version_list(organization=organization).filter(task=task).first()
+
+
+def model_version_get(*, organization, task: str, version: str | int) -> ModelVersion:
+    """A version of this organization by semver ("v1.2.0" / "1.2.0", within `task`) or id."""
+    versions = model_version_list(organization=organization)
+    if isinstance(version, int) or str(version).isdigit():
+        found = versions.filter(pk=int(version)).first()
+    else:
+        try:
+            major, minor, patch = semver.parse(version)
+        except ValueError as error:
+            raise NotFound(f"Model version {version!r} not found: {error}.") from error
+        found = versions.filter(task=task, major=major, minor=minor, patch=patch).first()
+    if found is None:
+        raise NotFound(f"Model version {version} of task {task!r} not found.")
+    return found
+
+
+def model_version_active_list(*, organization) -> QuerySet[Deployment]:
+    return Deployment.objects.select_related("model_version", "candidate_version").filter(
+        organization=organization, status=DeploymentStatus.ACTIVE
+    )
+
+
+def deployment_list(*, organization) -> QuerySet[Deployment]:
+    return Deployment.objects.filter(organization=organization).select_related(
+        "model_version", "candidate_version", "actor"
+    )
+
+
+def deployment_event_list(*, organization) -> QuerySet[DeploymentEvent]:
+    return DeploymentEvent.objects.filter(organization=organization).select_related(
+        "from_version", "to_version", "actor"
+    )
+
+
+def ab_test_list(*, organization) -> QuerySet[ABTest]:
+    return ABTest.objects.filter(organization=organization).select_related(
+        "version_a", "version_b", "winner"
+    )
+
+
+def ab_test_get(*, organization, ab_test_id: int | None = None, task: str = "category") -> ABTest:
+    """The given A/B test of this organization, else the latest one of `task`."""
+    tests = ab_test_list(organization=organization)
+    found = (
+        tests.filter(pk=ab_test_id).first()
+        if ab_test_id is not None
+        else tests.filter(task=task).order_by("-created_at", "-id").first()
+    )
+    if found is None:
+        raise NotFound(
+            f"A/B test {ab_test_id} not found."
+            if ab_test_id is not None
+            else f"No A/B test for task {task!r}."
+        )
+    return found
 
 
 def inference_log_list(*, organization) -> QuerySet[InferenceLog]:
@@ -70,3 +188,171 @@ def accuracy(*, logs: QuerySet[InferenceLog]) -> Accuracy:
         incorrect=Count("pk", filter=Q(outcome=Outcome.INCORRECT)),
     )
     return Accuracy(correct=counts["correct"], incorrect=counts["incorrect"])
+
+
+def ab_test_arm_counts(*, ab_test: ABTest) -> dict[str, dict]:
+    """Per arm: inferences routed, and the judged outcomes (through `accuracy`)."""
+    logs = InferenceLog.objects.filter(ab_test=ab_test)
+    arms = {}
+    for arm in ("A", "B"):
+        arm_logs = logs.filter(arm=arm)
+        arms[arm] = {"inferences": arm_logs.count(), "accuracy": accuracy(logs=arm_logs)}
+    return arms
+
+
+class Percentile(Aggregate):
+    """PostgreSQL's percentile_cont (linear interpolation between the closest ranks)."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(%(percentile)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression, *, percentile: float, **extra):
+        super().__init__(expression, percentile=float(percentile), **extra)
+
+
+def latency_percentile(*, logs: QuerySet[InferenceLog], percentile: float = 0.95) -> float | None:
+    """percentile_cont in SQL on PostgreSQL; elsewhere the same interpolation from the (at most
+    two) rows around the rank, fetched by an indexed ORDER BY ... LIMIT 2."""
+    if connection.vendor == "postgresql":
+        return logs.aggregate(p=Percentile("latency_ms", percentile=percentile))["p"]
+    n = logs.count()
+    if n == 0:
+        return None
+    rank = (n - 1) * percentile
+    low = math.floor(rank)
+    values = list(logs.order_by("latency_ms").values_list("latency_ms", flat=True)[low : low + 2])
+    if len(values) == 1:
+        return float(values[0])
+    return float(values[0] + (values[1] - values[0]) * (rank - low))
+
+
+def model_version_stats(*, version: ModelVersion, since: datetime | None = None) -> dict:
+    """Aggregate figures of one version's inference logs (one query, plus one for p95)."""
+    logs = InferenceLog.objects.filter(model_version=version)
+    if since is not None:
+        logs = logs.filter(created_at__gte=since)
+    row = logs.aggregate(
+        total=Count("pk"),
+        errors=Count("pk", filter=Q(success=False)),
+        avg_latency_ms=Avg("latency_ms"),
+        avg_confidence=Avg("confidence"),
+        total_cost=Sum("cost_usd"),
+        tokens_in=Sum("tokens_in"),
+        tokens_out=Sum("tokens_out"),
+    )
+    total = row["total"]
+    judged = accuracy(logs=logs)
+    cost = float(row["total_cost"] or 0)
+    return {
+        "total_inferences": total,
+        "avg_latency_ms": row["avg_latency_ms"],
+        "p95_latency_ms": latency_percentile(logs=logs) if total else None,
+        "avg_confidence": row["avg_confidence"],
+        "success_rate": (total - row["errors"]) / total if total else None,
+        "error_rate": row["errors"] / total if total else None,
+        "total_cost_usd": cost,
+        "cost_per_inference_usd": cost / total if total else None,
+        "tokens_in": row["tokens_in"] or 0,
+        "tokens_out": row["tokens_out"] or 0,
+        "judged": judged.judged,
+        "accuracy": judged.accuracy,
+    }
+
+
+HEALTH_MIN_JUDGED = 30
+
+
+def model_version_health(*, version: ModelVersion, since: datetime | None = None) -> dict:
+    """A 0..100 score from accuracy, error rate, p95 latency, confidence and feedback volume;
+    >= 85 healthy, >= 60 degraded, else unhealthy; with what to do about each issue."""
+    stats = model_version_stats(version=version, since=since)
+    score, issues, recommendations = 100, [], []
+
+    def penalize(points: int, issue: str, recommendation: str) -> None:
+        nonlocal score
+        score -= points
+        issues.append(issue)
+        recommendations.append(recommendation)
+
+    acc, judged = stats["accuracy"], stats["judged"]
+    if acc is not None and judged >= HEALTH_MIN_JUDGED:
+        if acc < 0.8:
+            penalize(
+                40,
+                f"accuracy {acc:.1%} is below 80%",
+                "Retrain on recent feedback or roll back to the previous version.",
+            )
+        elif acc < 0.9:
+            penalize(
+                20,
+                f"accuracy {acc:.1%} is below 90%",
+                "Review recent corrections and schedule a retrain.",
+            )
+    elif stats["total_inferences"]:
+        penalize(
+            5,
+            f"only {judged} predictions have feedback",
+            "Collect more agent feedback so accuracy can be measured.",
+        )
+    error_rate = stats["error_rate"]
+    if error_rate is not None and error_rate > 0.05:
+        penalize(
+            40,
+            f"error rate {error_rate:.1%} is above 5%",
+            "Inspect the inference errors (provider outages, timeouts) and consider a rollback.",
+        )
+    elif error_rate is not None and error_rate > 0.01:
+        penalize(15, f"error rate {error_rate:.1%} is above 1%", "Watch the inference errors.")
+    p95 = stats["p95_latency_ms"]
+    if p95 is not None and p95 > 1000:
+        penalize(
+            25,
+            f"p95 latency {p95:.0f} ms is above 1000 ms",
+            "Scale out the workers or use a faster estimator.",
+        )
+    elif p95 is not None and p95 > 300:
+        penalize(10, f"p95 latency {p95:.0f} ms is above 300 ms", "Check worker load.")
+    confidence = stats["avg_confidence"]
+    if confidence is not None and confidence < 0.5:
+        penalize(
+            15,
+            f"average confidence {confidence:.2f} is below 0.5",
+            "The inputs may have drifted from the training data: retrain with recent tickets.",
+        )
+    score = max(score, 0)
+    status = "healthy" if score >= 85 else "degraded" if score >= 60 else "unhealthy"
+    return {
+        "version": version.version,
+        "task": version.task,
+        "status": status,
+        "score": score,
+        "issues": issues,
+        "recommendations": recommendations,
+        "stats": stats,
+    }
+
+
+def model_version_compare(*, version_a: ModelVersion, version_b: ModelVersion) -> dict:
+    """Two versions side by side: holdout metrics, live stats, and B - A differences."""
+    sides = {}
+    for name, version in (("a", version_a), ("b", version_b)):
+        sides[name] = {
+            "version": version.version,
+            "task": version.task,
+            "status": version.status,
+            "kind": version.kind,
+            "holdout_metrics": version.metrics,
+            "stats": model_version_stats(version=version),
+        }
+
+    def delta(key: str) -> float | None:
+        a, b = sides["a"]["stats"][key], sides["b"]["stats"][key]
+        return None if a is None or b is None else b - a
+
+    keys = ["accuracy", "error_rate", "p95_latency_ms", "avg_confidence", "cost_per_inference_usd"]
+    return {
+        "version_a": sides["a"],
+        "version_b": sides["b"],
+        "difference": {k: delta(k) for k in keys},
+    }

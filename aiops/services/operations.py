@@ -81,6 +81,7 @@ def _log(organization, route, source: OperationInput, *, label, confidence, star
         confidence=confidence,
         unit_id=source.unit_id,
         arm=route.arm,
+        ab_test=route.ab_test,
         tokens_in=_tokens(source.text),
     )
 

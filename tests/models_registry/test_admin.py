@@ -1,0 +1,71 @@
+"""The registry's admin console: POST-only actions over services, logged; history read-only."""
+
+import pytest
+from django.contrib.admin.models import LogEntry
+
+from models_registry import services
+from models_registry.models import ABTest, Deployment, DeploymentEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def deployed(org):
+    v1, v2 = (
+        services.model_version_register(organization=org, task="category", version=v)
+        for v in ("1.0.0", "1.1.0")
+    )
+    services.model_version_deploy(model_version=v1)
+    services.model_version_deploy(model_version=v2)
+    return v1, v2
+
+
+def act(client, model, action, pks):
+    return client.post(
+        f"/admin/models_registry/{model}/",
+        {"action": action, "_selected_action": [str(pk) for pk in pks]},
+    )
+
+
+def test_rollback_action_calls_the_service_and_is_logged(admin_client, admin_user, org, deployed):
+    v1, v2 = deployed
+    active = Deployment.objects.get(organization=org, status="active")
+    admin_client.get(
+        "/admin/models_registry/deployment/",
+        {"action": "rollback", "_selected_action": str(active.pk)},
+    )  # a GET never runs an action
+    assert Deployment.objects.get(organization=org, status="active").pk == active.pk
+    response = act(admin_client, "deployment", "rollback", [active.pk])
+    assert response.status_code == 302
+    assert Deployment.objects.get(organization=org, status="active").model_version == v1
+    event = DeploymentEvent.objects.get(action="rollback")
+    assert event.actor == admin_user and "admin console" in event.reason
+    assert LogEntry.objects.filter(object_id=str(active.pk), user=admin_user).exists()
+
+
+def test_promote_deprecate_and_conclude_actions(admin_client, org, deployed):
+    v1, v2 = deployed
+    act(admin_client, "modelversion", "promote", [v1.pk])
+    assert Deployment.objects.get(organization=org, status="active").model_version == v1
+    act(admin_client, "modelversion", "deprecate", [v1.pk])  # serving: refused, not raised
+    v1.refresh_from_db()
+    assert v1.status == "active"
+    ab_test = services.ab_test_start(version_a=v1, version_b=v2)
+    act(admin_client, "abtest", "stop", [ab_test.pk])
+    assert ABTest.objects.get(pk=ab_test.pk).status == "stopped"
+    assert (
+        LogEntry.objects.filter(content_type__model="abtest", object_id=str(ab_test.pk)).count()
+        == 1
+    )
+
+
+def test_audit_and_ab_tests_are_read_only(admin_client, org, deployed):
+    event = DeploymentEvent.objects.first()
+    change = admin_client.post(
+        f"/admin/models_registry/deploymentevent/{event.pk}/change/", {"reason": "edited"}
+    )
+    assert change.status_code == 403
+    event.refresh_from_db()
+    assert event.reason != "edited"
+    assert admin_client.get("/admin/models_registry/abtest/add/").status_code == 403
+    assert admin_client.get("/admin/models_registry/deploymentevent/").status_code == 200
