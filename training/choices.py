@@ -28,3 +28,23 @@ class RunStatus(models.TextChoices):
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
+
+
+class ExampleEventAction(models.TextChoices):
+    CREATED = "created", "Created"
+    MERGED = "merged", "Merged duplicate"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    RELABELED = "relabeled", "Relabeled"
+
+
+class CandidateAction(models.TextChoices):
+    NOTHING = "nothing", "Register only"
+    CANARY = "canary", "Start a canary"
+    AB_TEST = "ab_test", "Start an A/B test"
+
+
+class ReviewDecision(models.TextChoices):
+    APPROVE = "approve", "Approve"
+    REJECT = "reject", "Reject"
+    RELABEL = "relabel", "Relabel"

@@ -26,9 +26,11 @@ from typing import Any
 import cleanlab.filter
 import cleanlab.rank
 import numpy as np
+from scipy.special import softmax
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.svm import LinearSVC
 
-from training.estimators import build_estimator
+from training.estimators import _fit_temperature, build_estimator
 
 __all__ = [
     "DEFAULT_FILTER_BY",
@@ -44,6 +46,10 @@ __all__ = [
 # default 'prune_by_noise_rate' and 0.68-0.70 / 0.80-0.86 for 'both'. Uniform flips favour
 # this rule; systematic confusions between similar classes may not.
 DEFAULT_FILTER_BY = "low_self_confidence"
+
+# `profile` value for out-of-fold scores of a plain LinearSVC on the `fast` features,
+# temperature-scaled once on those scores (see out_of_fold_pred_probs).
+SVM_PROFILE = "svm"
 
 # A class needs this many examples for its examples to be judged out of fold.
 MIN_EXAMPLES_PER_CLASS = 2
@@ -176,14 +182,36 @@ def out_of_fold_pred_probs(
         # Classes smaller than n_folds still reach every training part (each has ≥ 2 members),
         # so sklearn's "least populated class" warning is expected and harmless here.
         warnings.filterwarnings("ignore", message=".*least populated class.*")
-        probs = cross_val_predict(
-            build_estimator(profile, random_state=random_state),
-            list(texts),
-            labels,
-            cv=splitter,
-            method="predict_proba",
-        )
+        if profile == SVM_PROFILE:
+            # One plain LinearSVC per fold (no inner calibration folds); a single temperature
+            # is then fit on the out-of-fold scores themselves, so the probabilities that
+            # cleanlab's noise-count estimate relies on are still calibrated.
+            scores = cross_val_predict(
+                _plain_svm(random_state),
+                list(texts),
+                labels,
+                cv=splitter,
+                method="decision_function",
+            )
+            if scores.ndim == 1:
+                scores = np.column_stack([-scores / 2.0, scores / 2.0])
+            temperature = _fit_temperature(scores, np.searchsorted(classes, labels))
+            probs = softmax(scores / temperature, axis=1)
+        else:
+            probs = cross_val_predict(
+                build_estimator(profile, random_state=random_state),
+                list(texts),
+                labels,
+                cv=splitter,
+                method="predict_proba",
+            )
     return probs, classes, folds
+
+
+def _plain_svm(random_state: int):
+    model = build_estimator("fast", random_state=random_state)
+    model.steps[-1] = ("classifier", LinearSVC(C=0.5, random_state=random_state))
+    return model
 
 
 def find_label_issues(

@@ -1,11 +1,272 @@
-from django.db.models import QuerySet
+from collections import defaultdict
+from datetime import datetime, timedelta
 
-from training.models import TrainingExample, TrainingRun
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
+
+from models_registry.choices import CLASSIFIER_TASKS, Outcome
+from models_registry.models import InferenceLog
+from models_registry.selectors import accuracy
+from training.choices import RunStatus, ValidationStatus
+from training.models import RetrainPolicy, TrainingExample, TrainingRun
+from training.triggers import RetrainFacts
+
+BUSY_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
 
 
 def training_run_list(*, organization) -> QuerySet[TrainingRun]:
     return TrainingRun.objects.filter(organization=organization).select_related("model_version")
 
 
+def training_run_get_busy(*, organization, task: str) -> TrainingRun | None:
+    return TrainingRun.objects.filter(
+        organization=organization, task=task, status__in=BUSY_STATUSES
+    ).first()
+
+
 def training_example_list(*, organization) -> QuerySet[TrainingExample]:
     return TrainingExample.objects.filter(organization=organization)
+
+
+def training_example_review_queue(*, organization=None) -> QuerySet[TrainingExample]:
+    """Examples not rejected, suspected label noise first, then by ascending label quality
+    (unknown last), then pending before approved, oldest first."""
+    queryset = TrainingExample.objects.exclude(validation_status="rejected")
+    if organization is not None:
+        queryset = queryset.filter(organization=organization)
+    return queryset.order_by(
+        F("noise_flag").desc(),
+        F("label_quality").asc(nulls_last=True),
+        F("validation_status").desc(),
+        "created_at",
+        "pk",
+    )
+
+
+def retrain_policy_get(*, organization, task: str) -> RetrainPolicy:
+    """The saved policy, or an unsaved one with the defaults."""
+    policy = RetrainPolicy.objects.filter(organization=organization, task=task).first()
+    return policy or RetrainPolicy(organization=organization, task=task)
+
+
+def _last_run_at():
+    return Subquery(
+        TrainingRun.objects.filter(organization=OuterRef("organization"), task=OuterRef("task"))
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+
+
+def retrain_facts(*, organization, task: str, policy: RetrainPolicy, now: datetime):
+    """The facts `should_retrain` needs for one org's task (accuracy through the one
+    `accuracy` selector)."""
+    runs = TrainingRun.objects.filter(organization=organization, task=task).aggregate(
+        last=Max("created_at"), busy=Count("pk", filter=Q(status__in=BUSY_STATUSES))
+    )
+    approved = TrainingExample.objects.filter(
+        organization=organization, task=task, validation_status=ValidationStatus.APPROVED
+    )
+    since = now - timedelta(hours=policy.accuracy_window_hours)
+    logs = InferenceLog.objects.filter(organization=organization, task=task, created_at__gte=since)
+    if runs["last"] is not None:
+        approved = approved.filter(approved_at__gt=runs["last"])
+        logs = logs.filter(created_at__gt=runs["last"])
+    judged = accuracy(logs=logs)
+    return RetrainFacts(
+        last_run_at=runs["last"],
+        busy=bool(runs["busy"]),
+        new_examples=approved.count(),
+        correct=judged.correct,
+        incorrect=judged.incorrect,
+    )
+
+
+def retrain_facts_all(
+    *, now: datetime
+) -> dict[tuple[int, str], tuple[RetrainPolicy, RetrainFacts]]:
+    """Policy and facts for every org and classification task worth a look (a saved policy,
+    approved examples or judged predictions), in a fixed number of queries whatever the number
+    of organizations: policies, runs, new examples, and one accuracy aggregate per distinct
+    window length. Disabled policies are left out. Accuracy counts follow the `accuracy`
+    selector's definition (judged = correct + incorrect), grouped."""
+    policies = {
+        (p.organization_id, p.task): p
+        for p in RetrainPolicy.objects.filter(task__in=CLASSIFIER_TASKS)
+    }
+    runs = {
+        (r["organization_id"], r["task"]): r
+        for r in TrainingRun.objects.filter(task__in=CLASSIFIER_TASKS)
+        .values("organization_id", "task")
+        .annotate(last=Max("created_at"), busy=Count("pk", filter=Q(status__in=BUSY_STATUSES)))
+    }
+    new_examples = {
+        (r["organization_id"], r["task"]): r["n"]
+        for r in TrainingExample.objects.filter(
+            task__in=CLASSIFIER_TASKS, validation_status=ValidationStatus.APPROVED
+        )
+        .alias(last_run_at=_last_run_at())
+        .filter(Q(last_run_at__isnull=True) | Q(approved_at__gt=F("last_run_at")))
+        .values("organization_id", "task")
+        .annotate(n=Count("pk"))
+    }
+    windows = {p.accuracy_window_hours for p in policies.values()} | {
+        RetrainPolicy._meta.get_field("accuracy_window_hours").default
+    }
+    judged: dict[int, dict[tuple[int, str], tuple[int, int]]] = defaultdict(dict)
+    for hours in windows:
+        rows = (
+            InferenceLog.objects.filter(
+                task__in=CLASSIFIER_TASKS,
+                created_at__gte=now - timedelta(hours=hours),
+                outcome__in=[Outcome.CORRECT, Outcome.INCORRECT],
+            )
+            .alias(last_run_at=_last_run_at())
+            .filter(Q(last_run_at__isnull=True) | Q(created_at__gt=F("last_run_at")))
+            .values("organization_id", "task")
+            .annotate(
+                correct=Count("pk", filter=Q(outcome=Outcome.CORRECT)),
+                incorrect=Count("pk", filter=Q(outcome=Outcome.INCORRECT)),
+            )
+        )
+        for r in rows:
+            judged[hours][(r["organization_id"], r["task"])] = (r["correct"], r["incorrect"])
+    keys = set(policies) | set(new_examples) | {k for by in judged.values() for k in by}
+    out = {}
+    for key in sorted(keys):
+        policy = policies.get(key) or RetrainPolicy(organization_id=key[0], task=key[1])
+        if not policy.enabled:
+            continue
+        run = runs.get(key, {})
+        correct, incorrect = judged[policy.accuracy_window_hours].get(key, (0, 0))
+        out[key] = (
+            policy,
+            RetrainFacts(
+                last_run_at=run.get("last"),
+                busy=bool(run.get("busy")),
+                new_examples=new_examples.get(key, 0),
+                correct=correct,
+                incorrect=incorrect,
+            ),
+        )
+    return out
+
+
+def training_example_export_list(
+    *,
+    organization,
+    task: str | None = None,
+    status: str | None = None,
+    min_quality: float | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    require_text: bool = False,
+) -> QuerySet:
+    """Rows for an export, oldest first, as dicts (values() of the exported columns)."""
+    queryset = TrainingExample.objects.filter(organization=organization)
+    if task:
+        queryset = queryset.filter(task=task)
+    if status:
+        queryset = queryset.filter(validation_status=status)
+    if min_quality is not None:
+        queryset = queryset.filter(quality_score__gte=min_quality)
+    if created_after is not None:
+        queryset = queryset.filter(created_at__gte=created_after)
+    if created_before is not None:
+        queryset = queryset.filter(created_at__lt=created_before)
+    if require_text:
+        queryset = queryset.exclude(input_text__regex=r"^\s*$").exclude(
+            expected_output__regex=r"^\s*$"
+        )
+    return queryset.order_by("created_at", "pk").values(
+        "id",
+        "task",
+        "input_text",
+        "expected_output",
+        "source",
+        "quality_score",
+        "validation_status",
+        "created_at",
+    )
+
+
+QUALITY_BINS = 10
+
+
+def training_data_quality(*, organization, task: str) -> dict:
+    """Counts by status and source, a quality histogram (10 bins over 0..1, the last one
+    closed), per-label counts and the imbalance ratio (largest / smallest label) of the
+    approved examples, and how many are flagged as suspected label noise."""
+    examples = TrainingExample.objects.filter(organization=organization, task=task)
+    edges = [i / QUALITY_BINS for i in range(QUALITY_BINS + 1)]
+    bins = {
+        f"b{i}": Count(
+            "pk",
+            filter=Q(quality_score__gte=edges[i])
+            & (
+                Q(quality_score__lte=edges[i + 1])
+                if i == QUALITY_BINS - 1
+                else Q(quality_score__lt=edges[i + 1])
+            ),
+        )
+        for i in range(QUALITY_BINS)
+    }
+    totals = examples.aggregate(
+        total=Count("pk"), noise_flagged=Count("pk", filter=Q(noise_flag=True)), **bins
+    )
+    by_status = dict(examples.order_by().values_list("validation_status").annotate(n=Count("pk")))
+    by_source = dict(examples.order_by().values_list("source").annotate(n=Count("pk")))
+    labels = dict(
+        examples.filter(validation_status=ValidationStatus.APPROVED)
+        .order_by()
+        .values_list("expected_output")
+        .annotate(n=Count("pk"))
+    )
+    counts = sorted(labels.values())
+    return {
+        "task": task,
+        "total": totals["total"],
+        "by_status": {s: by_status.get(s, 0) for s in ValidationStatus.values},
+        "by_source": by_source,
+        "quality_histogram": [
+            {"from": edges[i], "to": edges[i + 1], "count": totals[f"b{i}"]}
+            for i in range(QUALITY_BINS)
+        ],
+        "label_counts": dict(sorted(labels.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "imbalance_ratio": round(counts[-1] / counts[0], 4) if counts else None,
+        "noise_flagged": totals["noise_flagged"],
+    }
+
+
+def training_metrics(*, organization) -> dict:
+    """Per task: runs by status, and the latest successful run's holdout metrics summary."""
+    by_status = defaultdict(dict)
+    for task, status, n in (
+        TrainingRun.objects.filter(organization=organization)
+        .order_by()
+        .values_list("task", "status")
+        .annotate(n=Count("pk"))
+    ):
+        by_status[task][status] = n
+    latest = {}
+    for run in (
+        TrainingRun.objects.filter(organization=organization, status=RunStatus.SUCCEEDED)
+        .order_by("task", "-finished_at", "-pk")
+        .select_related("model_version")
+    ):
+        latest.setdefault(run.task, run)
+    keys = ("accuracy", "f1_macro", "f1_weighted", "precision_macro", "recall_macro", "ece", "n")
+    return {
+        task: {
+            "runs": by_status.get(task, {}),
+            "latest": None
+            if task not in latest
+            else {
+                "run_id": latest[task].pk,
+                "model_version": getattr(latest[task].model_version, "version", None),
+                "finished_at": latest[task].finished_at,
+                "duration_s": latest[task].duration_s,
+                "metrics": {k: latest[task].metrics.get(k) for k in keys},
+                "comparison": latest[task].comparison,
+            },
+        }
+        for task in sorted(set(by_status) | set(latest))
+    }

@@ -1,0 +1,97 @@
+"""The admin review console: queue order, POST-only decisions through the services, logged."""
+
+import pytest
+from django.contrib.admin.models import LogEntry
+
+from tests.factories import UserFactory
+from training import services
+from training.models import TrainingExample
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client):
+    user = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+def _examples(org):
+    examples = [
+        services.training_example_upsert(
+            organization=org, task="category", text=f"text number {i}", label="a", source="import"
+        )
+        for i in range(3)
+    ]
+    TrainingExample.objects.filter(pk=examples[2].pk).update(
+        noise_flag=True, suggested_label="b", label_quality=0.05
+    )
+    TrainingExample.objects.filter(pk=examples[0].pk).update(label_quality=0.9)
+    TrainingExample.objects.filter(pk=examples[1].pk).update(label_quality=0.4)
+    return examples
+
+
+def test_changelist_is_ordered_by_noise_then_label_quality(org, staff_client):
+    examples = _examples(org)
+    response = staff_client.get("/admin/training/trainingexample/")
+    assert response.status_code == 200
+    shown = [obj.pk for obj in response.context["cl"].result_list]
+    assert shown == [examples[2].pk, examples[1].pk, examples[0].pk]
+
+
+def test_actions_call_services_and_are_logged(org, staff_client):
+    examples = _examples(org)
+    url = "/admin/training/trainingexample/"
+    staff_client.post(
+        url, {"action": "approve", "_selected_action": [examples[0].pk, examples[1].pk]}
+    )
+    staff_client.post(url, {"action": "accept_suggestion", "_selected_action": [examples[2].pk]})
+    approved = TrainingExample.objects.get(pk=examples[0].pk)
+    assert approved.validation_status == "approved" and approved.reviewer == staff_client.user
+    relabeled = TrainingExample.objects.get(pk=examples[2].pk)
+    assert relabeled.expected_output == "b" and relabeled.noise_flag is False
+    messages = sorted(LogEntry.objects.values_list("object_id", "change_message"))
+    assert messages == sorted(
+        [
+            (str(examples[0].pk), "Approved"),
+            (str(examples[1].pk), "Approved"),
+            (str(examples[2].pk), "Relabeled to 'b'"),
+        ]
+    )
+
+
+def test_review_form_is_post_only_and_relabels(org, staff_client):
+    example = _examples(org)[0]
+    url = f"/admin/training/trainingexample/{example.pk}/review/"
+    assert staff_client.get(url).status_code == 405
+    page = staff_client.get(f"/admin/training/trainingexample/{example.pk}/change/")
+    assert url in page.content.decode()
+    response = staff_client.post(url, {"decision": "relabel", "label": "c", "notes": "typo"})
+    assert response.status_code == 302
+    example.refresh_from_db()
+    assert (example.expected_output, example.review_notes) == ("c", "typo")
+    assert LogEntry.objects.get().change_message == "Relabeled to 'c'"
+    staff_client.post(url, {"decision": "reject"})
+    example.refresh_from_db()
+    assert example.validation_status == "rejected"
+
+
+def test_review_form_rejects_unknown_decisions_without_changes(org, staff_client):
+    example = _examples(org)[0]
+    url = f"/admin/training/trainingexample/{example.pk}/review/"
+    staff_client.post(url, {"decision": "delete"})
+    example.refresh_from_db()
+    assert example.validation_status == "pending" and not LogEntry.objects.exists()
+
+
+def test_non_staff_cannot_review(org, client):
+    example = _examples(org)[0]
+    client.force_login(UserFactory())
+    response = client.post(
+        f"/admin/training/trainingexample/{example.pk}/review/", {"decision": "approve"}
+    )
+    assert response.status_code == 302  # to the login page
+    example.refresh_from_db()
+    assert example.validation_status == "pending"
