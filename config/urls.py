@@ -8,6 +8,7 @@ api = [
     path("", include("aiops.api.urls")),
     path("", include("models_registry.api.urls")),
     path("", include("training.api.urls")),
+    path("", include("feedback.api.urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,65 @@
+from rest_framework import serializers
+
+from aiops.choices import SentimentLabel
+from feedback.choices import FeedbackValue, OperationType, Period
+from feedback.models import Feedback
+
+
+class FeedbackSubmitSerializer(serializers.Serializer):
+    """The seed's body: {operationType, operationId, feedback, correctedCategory?, ...}."""
+
+    operation_type = serializers.ChoiceField(choices=OperationType.choices)
+    operation_id = serializers.IntegerField(min_value=1)
+    feedback = serializers.ChoiceField(choices=FeedbackValue.choices)
+    corrected_category = serializers.CharField(required=False, allow_null=True, max_length=100)
+    corrected_sentiment = serializers.ChoiceField(
+        choices=SentimentLabel.choices, required=False, allow_null=True
+    )
+    was_used = serializers.BooleanField(required=False, allow_null=True)
+    was_helpful = serializers.BooleanField(required=False, allow_null=True)
+    comment = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, max_length=5000
+    )
+
+
+class FeedbackSerializer(serializers.ModelSerializer):
+    feedback_id = serializers.IntegerField(source="pk")
+    model_version = serializers.CharField(source="model_version.version")
+
+    class Meta:
+        model = Feedback
+        fields = [
+            "feedback_id",
+            "operation_type",
+            "operation_id",
+            "feedback",
+            "corrected_category",
+            "corrected_sentiment",
+            "was_used",
+            "was_helpful",
+            "comment",
+            "model_version",
+            "arm",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class FeedbackSubmissionSerializer(serializers.Serializer):
+    feedback = FeedbackSerializer()
+    created = serializers.BooleanField()
+    training_example_id = serializers.IntegerField(
+        source="training_example.pk", allow_null=True, default=None
+    )
+
+
+class FeedbackStatsQuerySerializer(serializers.Serializer):
+    period = serializers.ChoiceField(choices=Period.choices, default=Period.DAY)
+    operation_type = serializers.ChoiceField(choices=OperationType.choices, required=False)
+    model_version = serializers.CharField(required=False, max_length=32)
+    created_after = serializers.DateTimeField(
+        required=False, input_formats=["iso-8601", "%Y-%m-%d"]
+    )
+    created_before = serializers.DateTimeField(
+        required=False, input_formats=["iso-8601", "%Y-%m-%d"]
+    )

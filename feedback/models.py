@@ -1,0 +1,50 @@
+"""Feedback of a user on one AI operation (classification, suggestion or sentiment)."""
+
+from django.conf import settings
+from django.db import models
+
+from aiops.choices import SentimentLabel
+from feedback.choices import FeedbackValue, OperationType
+
+
+class Feedback(models.Model):
+    """One row per organization, operation and user: posting again updates it."""
+
+    organization = models.ForeignKey(
+        "aiops.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    operation_type = models.CharField(max_length=16, choices=OperationType.choices)
+    operation_id = models.BigIntegerField()
+    feedback = models.CharField(max_length=8, choices=FeedbackValue.choices)
+    corrected_category = models.CharField(max_length=100, blank=True)
+    corrected_sentiment = models.CharField(max_length=8, choices=SentimentLabel.choices, blank=True)
+    was_used = models.BooleanField(null=True, blank=True)
+    was_helpful = models.BooleanField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+    model_version = models.ForeignKey(
+        "models_registry.ModelVersion", on_delete=models.PROTECT, related_name="+"
+    )
+    arm = models.CharField(max_length=1, blank=True, help_text="A/B arm of the operation.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "ai_feedback"
+        verbose_name_plural = "feedback"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "operation_type", "operation_id", "user"],
+                name="uniq_feedback_per_user",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "created_at"], name="fb_org_time"),
+            models.Index(
+                fields=["organization", "operation_type", "created_at"], name="fb_org_type_time"
+            ),
+            models.Index(fields=["model_version", "created_at"], name="fb_version_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.feedback} on {self.operation_type} {self.operation_id}"

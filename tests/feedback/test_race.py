@@ -1,0 +1,98 @@
+"""Race safety on PostgreSQL: concurrent posts, each thread with its own connection."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection, connections
+from rest_framework.test import APIClient
+
+from aiops.models import Classification
+from aiops.services.tenancy import api_token_issue
+from feedback.models import Feedback
+from models_registry.models import InferenceLog
+from models_registry.selectors import accuracy
+from tests.factories import MembershipFactory
+from tests.feedback.operations import make_classification
+from training.models import TrainingExample
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+URL = "/api/ai/feedback"
+N = 50
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (row locks and real concurrency)")
+
+
+def _token(organization) -> str:
+    _, key = api_token_issue(membership=MembershipFactory(organization=organization))
+    return key
+
+
+def _post_concurrently(requests: list[tuple[str, dict]]) -> list[int]:
+    """POST every (token, body) at once from its own thread; return the status codes."""
+    barrier = threading.Barrier(len(requests))
+
+    def post(request):
+        key, body = request
+        try:
+            client = APIClient()
+            client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+            barrier.wait(timeout=30)
+            return client.post(URL, body, format="json").status_code
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=len(requests)) as pool:
+        return list(pool.map(post, requests))
+
+
+def _body(operation, i: int) -> dict:
+    body = {"operationType": "classification", "operationId": operation.pk}
+    if i % 2:
+        return {**body, "feedback": "negative", "correctedCategory": "Technical Issue"}
+    return {**body, "feedback": "positive"}
+
+
+def test_same_user_same_operation_fifty_times(org):
+    operation = make_classification(org)
+    key = _token(org)
+    statuses = _post_concurrently([(key, _body(operation, i)) for i in range(N)])
+    assert sorted(statuses) == [200] * (N - 1) + [201]
+
+    record = Feedback.objects.get()
+    operation.refresh_from_db()
+    log = InferenceLog.objects.get(pk=operation.inference_log_id)
+    example = TrainingExample.objects.get()
+    # Whichever post came last, every record tells the same story.
+    if record.feedback == "positive":
+        expected = (True, None, "correct", "Billing", "Billing")
+    else:
+        expected = (False, "Technical Issue", "incorrect", "Technical Issue", "Technical Issue")
+    corrected = operation.corrected_category.name if operation.corrected_category else None
+    assert (
+        operation.was_accepted,
+        corrected,
+        log.outcome,
+        log.true_label,
+        example.expected_output,
+    ) == expected
+    judged = accuracy(logs=InferenceLog.objects.filter(organization=org))
+    assert judged.judged == 1
+
+
+def test_fifty_users_on_operations_with_the_same_text(org):
+    operations = [make_classification(org) for _ in range(N)]
+    requests = [(_token(org), _body(operation, i)) for i, operation in enumerate(operations)]
+    statuses = _post_concurrently(requests)
+    assert statuses == [201] * N
+    assert Feedback.objects.count() == N
+    assert TrainingExample.objects.count() == 1
+    assert Classification.objects.filter(was_accepted=True).count() == N // 2
+    assert Classification.objects.filter(was_accepted=False).count() == N // 2
+    judged = accuracy(logs=InferenceLog.objects.filter(organization=org))
+    assert (judged.correct, judged.incorrect) == (N // 2, N // 2)
