@@ -1,5 +1,6 @@
 from collections import defaultdict
 
+from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -8,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from aiops.admin_base import HistoryAdmin
 from aiops.exceptions import DomainError
-from training import models, services
+from training import estimators, models, services
 from training.choices import ReviewDecision
 from training.selectors import training_example_review_queue
 
@@ -186,3 +187,59 @@ class TrainingRunAdmin(HistoryAdmin):
     ]
     list_filter = ["organization", "task", "status", "trigger"]
     list_select_related = ["organization", "model_version"]
+
+
+class RetrainPolicyForm(forms.ModelForm):
+    estimator = forms.ChoiceField(choices=[(p, p) for p in estimators.PROFILES])
+
+    class Meta:
+        model = models.RetrainPolicy
+        fields = ["organization", "task", *services.POLICY_FIELDS]
+
+    def clean(self):
+        cleaned = super().clean()
+        changes = {k: cleaned[k] for k in services.POLICY_FIELDS if k in cleaned}
+        for name, errors in services.retrain_policy_errors(changes).items():
+            self.add_error(name, errors)
+        return cleaned
+
+
+@admin.register(models.RetrainPolicy)
+class RetrainPolicyAdmin(admin.ModelAdmin):
+    """Editable; a save goes through `retrain_policy_update` (validation, updated_by)."""
+
+    list_display = [
+        "organization",
+        "task",
+        "enabled",
+        "accuracy_threshold",
+        "min_new_examples",
+        "interval_hours",
+        "estimator",
+        "on_better_candidate",
+        "updated_at",
+    ]
+    list_filter = ["enabled", "task", "on_better_candidate", "organization"]
+    readonly_fields = ["updated_by", "created_at", "updated_at"]
+    list_select_related = ["organization"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fixed = ["organization", "task"] if obj is not None else []
+        return [*fixed, *self.readonly_fields]
+
+    def save_model(self, request, obj, form, change):
+        saved = services.retrain_policy_update(
+            organization=obj.organization,
+            task=obj.task,
+            actor=request.user,
+            **{name: getattr(obj, name) for name in services.POLICY_FIELDS},
+        )
+        obj.pk = saved.pk
+        obj.updated_by = saved.updated_by
+
+    def save_form(self, request, form, change):
+        return form.save(commit=False)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = RetrainPolicyForm
+        return super().get_form(request, obj, change=change, **kwargs)

@@ -883,6 +883,35 @@ POLICY_FIELDS = (
 )
 
 
+_POLICY_CHECKS = {
+    "accuracy_threshold": lambda v: 0 <= v <= 1,
+    "min_improvement": lambda v: -1 <= v <= 1,
+    "candidate_percentage": lambda v: 0 < v < 100,
+    "accuracy_window_hours": lambda v: v >= 1,
+    "interval_hours": lambda v: v >= 1,
+    "min_new_examples": lambda v: v >= 1,
+    "accuracy_min_samples": lambda v: v >= 1,
+    "estimator": lambda v: v in estimators.PROFILES,
+    "on_better_candidate": lambda v: v in CandidateAction.values,
+    "enabled": lambda v: isinstance(v, bool),
+}
+
+
+def retrain_policy_errors(changes: dict) -> dict[str, list[str]]:
+    """Field errors of a policy change (empty when valid); the admin form shows them too."""
+    errors = {name: ["Unknown field."] for name in sorted(set(changes) - set(POLICY_FIELDS))}
+    for name, value in changes.items():
+        if name not in _POLICY_CHECKS:
+            continue
+        try:
+            ok = _POLICY_CHECKS[name](value)
+        except TypeError:
+            ok = False
+        if not ok:
+            errors[name] = ["Out of range or not one of the choices."]
+    return errors
+
+
 @transaction.atomic
 def retrain_policy_update(
     *, organization: Organization, task: str, actor=None, **changes
@@ -893,31 +922,7 @@ def retrain_policy_update(
             f"Retrain policies are for classification tasks, not {task!r}.",
             fields={"task": list(CLASSIFIER_TASKS)},
         )
-    unknown = sorted(set(changes) - set(POLICY_FIELDS))
-    if unknown:
-        raise InvalidInput(
-            f"Unknown policy fields {unknown}.", fields={f: ["Unknown."] for f in unknown}
-        )
-    errors = {}
-    checks = {
-        "accuracy_threshold": lambda v: 0 <= v <= 1,
-        "min_improvement": lambda v: -1 <= v <= 1,
-        "candidate_percentage": lambda v: 0 < v < 100,
-        "accuracy_window_hours": lambda v: v >= 1,
-        "interval_hours": lambda v: v >= 1,
-        "min_new_examples": lambda v: v >= 1,
-        "accuracy_min_samples": lambda v: v >= 1,
-        "estimator": lambda v: v in estimators.PROFILES,
-        "on_better_candidate": lambda v: v in CandidateAction.values,
-        "enabled": lambda v: isinstance(v, bool),
-    }
-    for name, value in changes.items():
-        try:
-            ok = checks[name](value)
-        except TypeError:
-            ok = False
-        if not ok:
-            errors[name] = ["Out of range or unknown."]
+    errors = retrain_policy_errors(changes)
     if errors:
         raise InvalidInput("Invalid retrain policy.", fields=errors)
     policy, _ = RetrainPolicy.objects.select_for_update().get_or_create(
@@ -963,9 +968,11 @@ RETRAIN_LOCK_SECONDS = 240  # below the 5-minute beat period; a crashed holder f
 
 @contextmanager
 def cache_lock(key: str, *, timeout: int):
-    """A lock across processes through the shared cache (Redis when REDIS_URL is set, else
-    the database cache; `cache.add` is an atomic set-if-absent on both). Yields whether it
-    was acquired; releases only a lock it holds."""
+    """A lock through the cache: across processes and machines with Redis (REDIS_URL, which
+    production requires; `cache.add` is SET NX there). The embedded default has a
+    per-process cache, which is enough for its single worker with embedded beat; the
+    partial unique constraint on active runs guards against duplicates in any case.
+    Yields whether it was acquired; releases only a lock it still holds."""
     token = uuid.uuid4().hex
     acquired = cache.add(key, token, timeout)
     try:

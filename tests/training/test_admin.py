@@ -95,3 +95,48 @@ def test_non_staff_cannot_review(org, client):
     assert response.status_code == 302  # to the login page
     example.refresh_from_db()
     assert example.validation_status == "pending"
+
+
+def test_retrain_policy_is_edited_in_the_admin_through_the_service(org, staff_client):
+    from training.models import RetrainPolicy
+
+    response = staff_client.post(
+        "/admin/training/retrainpolicy/add/",
+        {
+            "organization": org.pk,
+            "task": "category",
+            "enabled": "on",
+            "accuracy_threshold": 0.9,
+            "accuracy_window_hours": 12,
+            "accuracy_min_samples": 20,
+            "min_new_examples": 300,
+            "interval_hours": 6,
+            "estimator": "fast",
+            "on_better_candidate": "canary",
+            "candidate_percentage": 15,
+            "min_improvement": 0.01,
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    policy = RetrainPolicy.objects.get()
+    assert (policy.min_new_examples, policy.on_better_candidate) == (300, "canary")
+    assert policy.updated_by == staff_client.user
+    change = f"/admin/training/retrainpolicy/{policy.pk}/change/"
+    bad = staff_client.post(
+        change,
+        {
+            "enabled": "on",
+            "accuracy_threshold": 0.9,
+            "accuracy_window_hours": 12,
+            "accuracy_min_samples": 20,
+            "min_new_examples": 300,
+            "interval_hours": 6,
+            "estimator": "huge",
+            "on_better_candidate": "canary",
+            "candidate_percentage": 15,
+            "min_improvement": 0.01,
+        },
+    )
+    assert bad.status_code == 200  # the form shows the error
+    policy.refresh_from_db()
+    assert policy.estimator == "fast"

@@ -1,14 +1,40 @@
 from rest_framework import serializers
 
-from models_registry.choices import Task
-from training import estimators
-from training.models import TrainingExample, TrainingRun
+from models_registry.choices import CLASSIFIER_TASKS, Task
+from training import estimators, exporting
+from training.choices import CandidateAction, ReviewDecision, ValidationStatus
+from training.models import RetrainPolicy, TrainingExample, TrainingRun
 
 
 class TrainRequestSerializer(serializers.Serializer):
-    action = serializers.ChoiceField(choices=["train"], default="train")
-    task = serializers.ChoiceField(choices=Task.choices, default=Task.CATEGORY)
+    action = serializers.ChoiceField(choices=["train", "check", "detect_noise"], default="train")
+    task = serializers.ChoiceField(choices=Task.choices, required=False)
     estimator = serializers.ChoiceField(choices=list(estimators.PROFILES), default="fast")
+    force = serializers.BooleanField(default=False)
+
+
+class TrainQuerySerializer(serializers.Serializer):
+    view = serializers.ChoiceField(
+        choices=["history", "metrics", "quality", "export"], default="history"
+    )
+    task = serializers.ChoiceField(choices=Task.choices, required=False)
+
+
+class ExportQuerySerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=list(exporting.FORMATS), default="json")
+    task = serializers.ChoiceField(choices=Task.choices, required=False)
+    status = serializers.ChoiceField(choices=[*ValidationStatus.values, "all"], required=False)
+    min_quality = serializers.FloatField(min_value=0, max_value=1, required=False)
+    created_after = serializers.DateTimeField(required=False)
+    created_before = serializers.DateTimeField(required=False)
+    system = serializers.CharField(required=False, max_length=2000)
+
+
+class RetrainDecisionSerializer(serializers.Serializer):
+    task = serializers.CharField()
+    reasons = serializers.ListField(child=serializers.DictField())
+    run_id = serializers.IntegerField(allow_null=True)
+    skipped = serializers.CharField(allow_blank=True)
 
 
 class TrainingRunSerializer(serializers.ModelSerializer):
@@ -50,10 +76,69 @@ class TrainingExampleSerializer(serializers.ModelSerializer):
             "quality_score",
             "quality_parts",
             "validation_status",
+            "noise_flag",
+            "suggested_label",
+            "label_quality",
             "reviewed_at",
             "review_notes",
             "operation_type",
             "operation_id",
+            "feedback_id",
             "created_at",
             "updated_at",
         ]
+
+
+class TrainingExampleAddSerializer(serializers.Serializer):
+    task = serializers.ChoiceField(choices=Task.choices, default=Task.CATEGORY)
+    text = serializers.CharField(max_length=20_000)
+    label = serializers.CharField(max_length=200)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    approve = serializers.BooleanField(default=False)
+
+
+class TrainingExampleReviewSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), min_length=1, max_length=1000
+    )
+    decision = serializers.ChoiceField(choices=ReviewDecision.choices)
+    label = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RetrainPolicySerializer(serializers.ModelSerializer):
+    task = serializers.ChoiceField(choices=[t.value for t in CLASSIFIER_TASKS], read_only=True)
+    estimator = serializers.ChoiceField(choices=list(estimators.PROFILES), required=False)
+    on_better_candidate = serializers.ChoiceField(choices=CandidateAction.choices, required=False)
+    accuracy_threshold = serializers.FloatField(min_value=0, max_value=1, required=False)
+    candidate_percentage = serializers.FloatField(min_value=0.1, max_value=99.9, required=False)
+    min_improvement = serializers.FloatField(min_value=-1, max_value=1, required=False)
+    saved = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RetrainPolicy
+        fields = [
+            "task",
+            "enabled",
+            "accuracy_threshold",
+            "accuracy_window_hours",
+            "accuracy_min_samples",
+            "min_new_examples",
+            "interval_hours",
+            "estimator",
+            "on_better_candidate",
+            "candidate_percentage",
+            "min_improvement",
+            "saved",
+            "updated_at",
+        ]
+        read_only_fields = ["updated_at"]
+        extra_kwargs = {
+            "accuracy_window_hours": {"min_value": 1},
+            "interval_hours": {"min_value": 1},
+            "min_new_examples": {"min_value": 1},
+            "accuracy_min_samples": {"min_value": 1},
+        }
+
+    def get_saved(self, obj) -> bool:
+        return obj.pk is not None

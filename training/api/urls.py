@@ -9,5 +9,11 @@ router.register("training-examples", views.TrainingExampleViewSet, basename="tra
 
 urlpatterns = [
     path("ai/train", views.TrainView.as_view(), name="ai-train"),
+    path("retrain-policies", views.RetrainPolicyListView.as_view(), name="retrain-policies"),
+    path(
+        "retrain-policies/<str:task>",
+        views.RetrainPolicyDetailView.as_view(),
+        name="retrain-policy",
+    ),
     *router.urls,
 ]

@@ -1,37 +1,198 @@
+from django.http import StreamingHttpResponse
+from djangorestframework_camel_case.util import underscoreize
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
-from aiops.api.permissions import IsAdmin
+from aiops.api.permissions import IsAdmin, IsReviewer
 from aiops.api.viewsets import TenantAPIView, TenantReadOnlyViewSet
-from training import filtersets, selectors, services
+from aiops.exceptions import InvalidInput, NotFound
+from models_registry.choices import CLASSIFIER_TASKS, Task
+from training import exporting, filtersets, selectors, services
 from training.api import serializers
+from training.choices import ExampleSource
+from training.tasks import label_noise_detect_task
+
+
+def _pairs(mapping: dict, key: str) -> list[dict]:
+    """A mapping as a list of {key, count}: labels and sources stay as they are in JSON
+    (the camelCase renderer would rename dictionary keys)."""
+    return [{key: k, "count": v} for k, v in mapping.items()]
+
+
+class _FormatIsNotARenderer(DefaultContentNegotiation):
+    """`?format=` names the export format here (json, csv, openai), not a DRF renderer."""
+
+    class settings:  # noqa: N801 - stands in for api_settings
+        URL_FORMAT_OVERRIDE = None
 
 
 class TrainView(TenantAPIView):
-    permission_classes = [IsAdmin]
+    """POST: train, run the retrain check, or detect label noise (admins).
+    GET ?view=history|metrics|quality (reviewers and admins) or ?view=export (admins)."""
+
+    content_negotiation_class = _FormatIsNotARenderer
+
+    def get_permissions(self):
+        view = self.request.query_params.get("view", "history")
+        if self.request.method == "GET" and view in ("history", "metrics", "quality"):
+            return [IsReviewer()]
+        return [IsAdmin()]
 
     @extend_schema(
         request=serializers.TrainRequestSerializer,
-        responses={202: serializers.TrainingRunSerializer},
+        responses={
+            202: serializers.TrainingRunSerializer,
+            200: serializers.RetrainDecisionSerializer(many=True),
+        },
     )
     def post(self, request):
         data = serializers.TrainRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        params = data.validated_data
+        if params["action"] == "check":
+            decisions = services.retrain_check_organization(
+                organization=self.organization,
+                tasks=[params["task"]] if params.get("task") else None,
+                force=params["force"],
+                actor=request.user,
+            )
+            body = [d.as_dict() for d in decisions]
+            return Response(
+                {
+                    "decisions": body,
+                    "runsQueued": [d["run_id"] for d in body if d["run_id"] is not None],
+                }
+            )
+        task = params.get("task", Task.CATEGORY)
+        if params["action"] == "detect_noise":
+            if task not in CLASSIFIER_TASKS:
+                raise InvalidInput("Noise detection is for classification tasks.")
+            label_noise_detect_task.delay(self.organization.pk, task)
+            return Response({"task": task, "status": "queued"}, status=status.HTTP_202_ACCEPTED)
         run = services.training_run_create(
             organization=self.organization,
-            task=data.validated_data["task"],
-            params={"estimator": data.validated_data["estimator"]},
+            task=task,
+            params={"estimator": params["estimator"]},
             actor=request.user,
         )
         return Response(
             serializers.TrainingRunSerializer(run).data, status=status.HTTP_202_ACCEPTED
         )
 
-    @extend_schema(responses={200: serializers.TrainingRunSerializer(many=True)})
+    @extend_schema(
+        parameters=[serializers.TrainQuerySerializer, serializers.ExportQuerySerializer],
+        responses={200: serializers.TrainingRunSerializer(many=True)},
+    )
     def get(self, request):
+        query = serializers.TrainQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        view = query.validated_data["view"]
+        if view == "export":
+            return self._export(request)
+        if view == "metrics":
+            return Response({"metrics": selectors.training_metrics(organization=self.organization)})
+        if view == "quality":
+            task = query.validated_data.get("task", Task.CATEGORY)
+            quality = selectors.training_data_quality(organization=self.organization, task=task)
+            for name, key in (("by_status", "status"), ("by_source", "source")):
+                quality[name] = _pairs(quality[name], key)
+            quality["label_counts"] = _pairs(quality["label_counts"], "label")
+            return Response({"quality": quality})
         runs = selectors.training_run_list(organization=self.organization)[:50]
         return Response({"history": serializers.TrainingRunSerializer(runs, many=True).data})
+
+    def _export(self, request):
+        query = serializers.ExportQuerySerializer(data=underscoreize(request.query_params.dict()))
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        fmt = params["format"]
+        status_filter = params.get("status", "approved" if fmt == "openai" else "all")
+        rows = selectors.training_example_export_list(
+            organization=self.organization,
+            task=params.get("task"),
+            status=None if status_filter == "all" else status_filter,
+            min_quality=params.get("min_quality"),
+            created_after=params.get("created_after"),
+            created_before=params.get("created_before"),
+            require_text=fmt == "openai",
+        )
+        if fmt == "openai":
+            tasks = set(rows.order_by().values_list("task", flat=True).distinct()[:2])
+            n = rows.count()
+            if n < exporting.MIN_OPENAI_EXAMPLES:
+                raise InvalidInput(
+                    f"OpenAI fine-tuning needs at least {exporting.MIN_OPENAI_EXAMPLES} "
+                    f"examples; these filters select {n}.",
+                    fields={"format": [f"At least {exporting.MIN_OPENAI_EXAMPLES} examples."]},
+                )
+            if len(tasks) > 1 and "system" not in params:
+                raise InvalidInput(
+                    "An OpenAI export covers one task: pass `task` (or a `system` prompt).",
+                    fields={"task": ["Required for an OpenAI export of several tasks."]},
+                )
+            system = params.get("system") or exporting.SYSTEM_PROMPTS[tasks.pop()]
+            chunks = exporting.openai_chunks(rows.iterator(chunk_size=1000), system=system)
+            content_type, suffix = "application/jsonl; charset=utf-8", "jsonl"
+        elif fmt == "csv":
+            chunks = exporting.csv_chunks(rows.iterator(chunk_size=1000))
+            content_type, suffix = "text/csv; charset=utf-8", "csv"
+        else:
+            chunks = exporting.json_chunks(rows.iterator(chunk_size=1000))
+            content_type, suffix = "application/json", "json"
+        response = StreamingHttpResponse(
+            (chunk.encode("utf-8") for chunk in chunks), content_type=content_type
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="training-{self.organization.slug}.{suffix}"'
+        )
+        return response
+
+
+class RetrainPolicyListView(TenantAPIView):
+    """The retrain policy of every classification task (saved, or the defaults)."""
+
+    permission_classes = [IsReviewer]
+
+    @extend_schema(responses={200: serializers.RetrainPolicySerializer(many=True)})
+    def get(self, request):
+        policies = [
+            selectors.retrain_policy_get(organization=self.organization, task=task)
+            for task in CLASSIFIER_TASKS
+        ]
+        return Response(serializers.RetrainPolicySerializer(policies, many=True).data)
+
+
+class RetrainPolicyDetailView(TenantAPIView):
+    """GET one task's policy (reviewers); PATCH changes it (admins)."""
+
+    def get_permissions(self):
+        return [IsReviewer()] if self.request.method == "GET" else [IsAdmin()]
+
+    def _task(self, task: str) -> str:
+        if task not in CLASSIFIER_TASKS:
+            raise NotFound(f"No retrain policy for {task!r}.")
+        return task
+
+    @extend_schema(responses={200: serializers.RetrainPolicySerializer})
+    def get(self, request, task: str):
+        policy = selectors.retrain_policy_get(organization=self.organization, task=self._task(task))
+        return Response(serializers.RetrainPolicySerializer(policy).data)
+
+    @extend_schema(
+        request=serializers.RetrainPolicySerializer,
+        responses={200: serializers.RetrainPolicySerializer},
+    )
+    def patch(self, request, task: str):
+        task = self._task(task)
+        data = serializers.RetrainPolicySerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        policy = services.retrain_policy_update(
+            organization=self.organization, task=task, actor=request.user, **data.validated_data
+        )
+        return Response(serializers.RetrainPolicySerializer(policy).data)
 
 
 class TrainingRunViewSet(TenantReadOnlyViewSet):
@@ -48,3 +209,51 @@ class TrainingExampleViewSet(TenantReadOnlyViewSet):
 
     def scoped_queryset(self, organization):
         return selectors.training_example_list(organization=organization).order_by("-id")
+
+    @extend_schema(
+        request=serializers.TrainingExampleAddSerializer,
+        responses={201: serializers.TrainingExampleSerializer},
+    )
+    def create(self, request):
+        self.check_permissions_for(IsReviewer)
+        data = serializers.TrainingExampleAddSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        params = data.validated_data
+        example = services.training_example_add(
+            organization=self.organization,
+            task=params["task"],
+            text=params["text"],
+            label=params["label"],
+            source=ExampleSource.REVIEWER,
+            actor=request.user,
+            notes=params["notes"],
+            approve=params["approve"],
+        )
+        return Response(
+            serializers.TrainingExampleSerializer(example).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        request=serializers.TrainingExampleReviewSerializer,
+        responses={200: serializers.TrainingExampleSerializer(many=True)},
+    )
+    @action(detail=False, methods=["post"], url_path="review")
+    def review(self, request):
+        self.check_permissions_for(IsReviewer)
+        data = serializers.TrainingExampleReviewSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        params = data.validated_data
+        examples = services.training_examples_review(
+            organization=self.organization,
+            example_ids=params["ids"],
+            decision=params["decision"],
+            actor=request.user,
+            label=params["label"],
+            notes=params["notes"],
+        )
+        return Response(serializers.TrainingExampleSerializer(examples, many=True).data)
+
+    def check_permissions_for(self, permission_class) -> None:
+        permission = permission_class()
+        if not permission.has_permission(self.request, self):
+            self.permission_denied(self.request, message=permission.message)
