@@ -13,12 +13,14 @@ What a feedback means, per operation type (`final` is the label the agent stands
 - suggestion: helpfulness is the measure. `wasHelpful` when given, else positive → helpful,
   negative → not helpful; with neither, a suggestion marked used counts as helpful. Helpful →
   correct (true label = the predicted label), not helpful → incorrect, otherwise unknown.
-  A helpful suggestion becomes the example text → suggestion content (for fine-tuning export).
+  A helpful suggestion becomes the example text → suggestion content (for fine-tuning export),
+  unless the content is longer than the training app accepts as a label (then it is judged only).
 
 The operation record always reflects the latest feedback posted on it, by whichever user; the
 Feedback row is per user and posting again replaces it.
 """
 
+import logging
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -31,8 +33,11 @@ from feedback.models import Feedback
 from models_registry.choices import Task
 from models_registry.services import inference_log_record_outcome
 from training.choices import ExampleSource
+from training.importers import MAX_LABEL_LENGTH
 from training.models import TrainingExample
 from training.services import training_example_upsert
+
+logger = logging.getLogger(__name__)
 
 OPERATION_MODELS = {
     OperationType.CLASSIFICATION: Classification,
@@ -192,6 +197,11 @@ def _apply_suggestion(operation: Suggestion, *, feedback, was_used, was_helpful)
     if not correct:
         return _Verdict(correct=correct, true_label=""), fields
     log = operation.inference_log
+    if len(operation.content.strip()) > MAX_LABEL_LENGTH:
+        # The training app takes labels of at most MAX_LABEL_LENGTH characters; cutting a reply
+        # would teach a wrong one, so a longer suggestion is judged but not made an example.
+        logger.warning("Suggestion %s is too long to become a training example.", operation.pk)
+        return _Verdict(correct=True, true_label=log.predicted_label if log else ""), fields
     verdict = _Verdict(
         correct=True,
         true_label=log.predicted_label if log else "",
@@ -249,22 +259,31 @@ def feedback_submit(
     operation.save(update_fields=[*fields, "feedback_comment", "updated_at"])
 
     log = operation.inference_log
-    record, created = Feedback.objects.update_or_create(
+    # Every writer of this row holds the operation's lock, so a plain read-then-write is safe
+    # (and cheaper than update_or_create's savepoints); the unique constraint backs it up.
+    record = Feedback.objects.filter(
         organization=organization,
         operation_type=operation_type,
         operation_id=operation.pk,
         user=user,
-        defaults={
-            "feedback": feedback,
-            "corrected_category": corrected_category or "",
-            "corrected_sentiment": corrected_sentiment or "",
-            "was_used": was_used,
-            "was_helpful": was_helpful,
-            "comment": comment,
-            "model_version": operation.model_version,
-            "arm": log.arm if log else "",
-        },
-    )
+    ).first()
+    created = record is None
+    if created:
+        record = Feedback(
+            organization=organization,
+            operation_type=operation_type,
+            operation_id=operation.pk,
+            user=user,
+        )
+    record.feedback = feedback
+    record.corrected_category = corrected_category or ""
+    record.corrected_sentiment = corrected_sentiment or ""
+    record.was_used = was_used
+    record.was_helpful = was_helpful
+    record.comment = comment
+    record.model_version = operation.model_version
+    record.arm = log.arm if log else ""
+    record.save()
     if log is not None:
         inference_log_record_outcome(
             inference_log_id=log.pk, correct=verdict.correct, true_label=verdict.true_label
@@ -279,5 +298,7 @@ def feedback_submit(
             source=verdict.example_source,
             operation_type=operation_type,
             operation_id=operation.pk,
+            feedback_id=record.pk,
+            actor=user,
         )
     return FeedbackSubmission(feedback=record, created=created, training_example=example)

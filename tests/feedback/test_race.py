@@ -81,6 +81,7 @@ def test_same_user_same_operation_fifty_times(org):
         log.true_label,
         example.expected_output,
     ) == expected
+    assert example.label_votes == {example.expected_output: 1}
     judged = accuracy(logs=InferenceLog.objects.filter(organization=org))
     assert judged.judged == 1
 
@@ -91,7 +92,8 @@ def test_fifty_users_on_operations_with_the_same_text(org):
     statuses = _post_concurrently(requests)
     assert statuses == [201] * N
     assert Feedback.objects.count() == N
-    assert TrainingExample.objects.count() == 1
+    example = TrainingExample.objects.get()
+    assert example.label_votes == {"Billing": N // 2, "Technical Issue": N // 2}
     assert Classification.objects.filter(was_accepted=True).count() == N // 2
     assert Classification.objects.filter(was_accepted=False).count() == N // 2
     judged = accuracy(logs=InferenceLog.objects.filter(organization=org))

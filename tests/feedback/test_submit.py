@@ -54,6 +54,9 @@ def test_seed_body_corrects_a_classification(classification, agent_client):
     assert example.input_text == classification.input_text
     assert example.source == "user_correction"
     assert (example.operation_type, example.operation_id) == ("classification", classification.pk)
+    assert example.feedback_id == record.pk
+    assert example.label_votes == {"Technical Issue": 1}
+    assert example.events.get().actor == agent_client.membership.user
 
 
 def test_positive_classification_accepts_the_prediction(classification, agent_client):
@@ -121,6 +124,7 @@ def test_posting_again_updates_and_never_duplicates(classification, agent_client
     assert (log.outcome, log.true_label) == ("correct", "Billing")
     example = TrainingExample.objects.get()
     assert example.expected_output == "Billing"
+    assert example.label_votes == {"Billing": 1}  # the operation's vote was replaced
 
 
 def test_each_user_has_own_feedback_row_on_one_operation(classification, make_client, org):
@@ -216,3 +220,14 @@ def test_null_optional_fields_are_treated_as_absent(classification, agent_client
         },
     )
     assert response.status_code == 201, response.json()
+
+
+def test_a_suggestion_too_long_for_a_label_is_judged_but_not_an_example(suggestion, agent_client):
+    from training.importers import MAX_LABEL_LENGTH
+
+    suggestion.content = "Reinstall the app. " * (MAX_LABEL_LENGTH // 10)
+    suggestion.save()
+    body = {"operationType": "suggestion", "operationId": suggestion.pk, "feedback": "positive"}
+    assert post(agent_client, body).status_code == 201
+    assert InferenceLog.objects.get(pk=suggestion.inference_log_id).outcome == "correct"
+    assert not TrainingExample.objects.exists()
