@@ -171,6 +171,13 @@ class DeploymentEventAdmin(HistoryAdmin):
     list_select_related = ["organization", "from_version", "to_version", "actor"]
 
 
+@admin.register(models.ShadowDeployment)
+class ShadowDeploymentAdmin(HistoryAdmin):
+    list_display = ["id", "organization", "task", "model_version", "percentage", "active"]
+    list_filter = ["organization", "task", "active"]
+    list_select_related = ["organization", "model_version"]
+
+
 @admin.register(models.InferenceLog)
 class InferenceLogAdmin(HistoryAdmin):
     list_display = [

@@ -61,6 +61,8 @@ class DeploymentAction(models.TextChoices):
     AB_TEST_CONCLUDE = "ab_test_conclude", "A/B test concluded"
     AB_TEST_STOP = "ab_test_stop", "A/B test stopped"
     GUARDRAIL = "guardrail", "Guardrail rollback"
+    SHADOW_START = "shadow_start", "Shadow deployment started"
+    SHADOW_END = "shadow_end", "Shadow deployment ended"
 
 
 # Lifecycle: which status may follow which. Rollback may bring a deprecated version back.

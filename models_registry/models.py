@@ -249,3 +249,61 @@ class DeploymentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} {self.action} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class ShadowDeployment(models.Model):
+    """A candidate that predicts on a sticky share of live traffic without its answer being
+    returned; its predictions are compared with the live ones and with later feedback."""
+
+    organization = models.ForeignKey(
+        "aiops.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    task = models.CharField(max_length=16, choices=Task.choices)
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="+")
+    percentage = models.FloatField(default=100)
+    salt = models.CharField(max_length=40)
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "ai_model_shadows"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "task"],
+                condition=models.Q(active=True),
+                name="uniq_active_shadow",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task}: shadow {self.model_version.version}"
+
+
+class ShadowPrediction(models.Model):
+    """What the shadow version answered for one live prediction (its inference log)."""
+
+    shadow = models.ForeignKey(
+        ShadowDeployment, on_delete=models.CASCADE, related_name="predictions"
+    )
+    inference_log = models.OneToOneField(
+        InferenceLog, on_delete=models.CASCADE, related_name="shadow_prediction"
+    )
+    predicted_label = models.CharField(max_length=200)
+    confidence = models.FloatField(null=True, blank=True)
+    latency_ms = models.FloatField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "ai_model_shadow_predictions"
+
+    def __str__(self) -> str:
+        return f"shadow {self.predicted_label}"

@@ -3,13 +3,22 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import Aggregate, Avg, Count, FloatField, Q, QuerySet, Sum
+from django.db.models import Aggregate, Avg, Count, F, FloatField, Q, QuerySet, Sum
 
 from aiops.exceptions import NotFound
 from models_registry import semver
 from models_registry.choices import ABTestStatus, DeploymentStatus, Outcome
-from models_registry.models import ABTest, Deployment, DeploymentEvent, InferenceLog, ModelVersion
+from models_registry.models import (
+    ABTest,
+    Deployment,
+    DeploymentEvent,
+    InferenceLog,
+    ModelVersion,
+    ShadowDeployment,
+    ShadowPrediction,
+)
 from models_registry.routing import choose_arm, in_share
+from models_registry.serving import model_version_cached
 
 
 @dataclass(frozen=True)
@@ -18,6 +27,7 @@ class Route:
     deployment: Deployment | None
     arm: str = ""
     ab_test: ABTest | None = None
+    shadow: ShadowDeployment | None = None  # also predict with this, unseen by the caller
 
 
 def deployment_get_active(*, organization, task: str) -> Deployment | None:
@@ -36,37 +46,100 @@ def ab_test_get_running(*, organization, task: str) -> ABTest | None:
     )
 
 
-def candidate_salt(candidate: ModelVersion) -> str:
+def candidate_salt(candidate_id: int) -> str:
     # Keyed by the candidate, not the deployment row: stepping a gradual rollout up from 10 %
     # to 20 % keeps every unit that was already on the candidate.
-    return f"candidate-{candidate.pk}"
+    return f"candidate-{candidate_id}"
 
 
-def _route(deployment: Deployment | None, ab_test: ABTest | None, unit_id: str) -> Route | None:
+def _choose(
+    deployment: Deployment | None, ab_test: ABTest | None, unit_id: str
+) -> tuple[int, str] | None:
+    """(version id, arm) for a unit under a deployment and a running A/B test (it wins)."""
     if ab_test is not None:
         arm = choose_arm(
             salt=ab_test.salt, unit_id=unit_id, split_b_percentage=ab_test.split_percentage
         )
-        version = ab_test.version_b if arm == "B" else ab_test.version_a
-        return Route(version=version, deployment=deployment, arm=arm, ab_test=ab_test)
+        return (ab_test.version_b_id if arm == "B" else ab_test.version_a_id), arm
     if deployment is None:
         return None
-    candidate = deployment.candidate_version
-    if candidate is not None and in_share(
-        salt=candidate_salt(candidate),
+    candidate_id = deployment.candidate_version_id
+    if candidate_id is not None and in_share(
+        salt=candidate_salt(candidate_id),
         unit_id=unit_id,
         percentage=deployment.candidate_percentage,
     ):
-        return Route(version=candidate, deployment=deployment)
-    return Route(version=deployment.model_version, deployment=deployment)
+        return candidate_id, ""
+    return deployment.model_version_id, ""
 
 
 def route_for_unit(*, organization, task: str, unit_id: str) -> Route | None:
     """The version that serves this unit: the arm of a running A/B test, else the stable
-    version or the candidate for its share."""
-    deployment = deployment_get_active(organization=organization, task=task)
-    ab_test = ab_test_get_running(organization=organization, task=task)
-    return _route(deployment, ab_test, unit_id)
+    version or the candidate for its share.
+
+    On the hot path of every prediction: the routing state is read fresh (two narrow indexed
+    queries, so every process follows a deploy by its next request) and the version itself
+    comes from the per-process cache of immutable serving fields (`serving.model_version_cached`).
+    """
+    org_id = organization.pk
+    row = (
+        Deployment.objects.filter(organization_id=org_id, task=task, status="active")
+        .values_list("pk", "model_version_id", "candidate_version_id", "candidate_percentage")
+        .first()
+    )
+    deployment = (
+        Deployment(
+            pk=row[0],
+            organization_id=org_id,
+            task=task,
+            model_version_id=row[1],
+            candidate_version_id=row[2],
+            candidate_percentage=row[3],
+            status=DeploymentStatus.ACTIVE,
+        )
+        if row
+        else None
+    )
+    row = (
+        ABTest.objects.filter(organization_id=org_id, task=task, status=ABTestStatus.RUNNING)
+        .values_list("pk", "version_a_id", "version_b_id", "split_percentage", "salt")
+        .first()
+    )
+    ab_test = (
+        ABTest(
+            pk=row[0],
+            organization_id=org_id,
+            task=task,
+            version_a_id=row[1],
+            version_b_id=row[2],
+            split_percentage=row[3],
+            salt=row[4],
+            status=ABTestStatus.RUNNING,
+        )
+        if row
+        else None
+    )
+    choice = _choose(deployment, ab_test, unit_id)
+    if choice is None:
+        return None
+    version_id, arm = choice
+    row = (
+        ShadowDeployment.objects.filter(organization_id=org_id, task=task, active=True)
+        .values_list("pk", "model_version_id", "percentage", "salt")
+        .first()
+    )
+    shadow = None
+    if row and row[1] != version_id and in_share(salt=row[3], unit_id=unit_id, percentage=row[2]):
+        shadow = ShadowDeployment(
+            pk=row[0], organization_id=org_id, task=task, model_version_id=row[1]
+        )
+    return Route(
+        version=model_version_cached(pk=version_id),
+        deployment=deployment,
+        arm=arm,
+        ab_test=ab_test,
+        shadow=shadow,
+    )
 
 
 def deployment_at(*, organization, task: str, at: datetime) -> Deployment | None:
@@ -94,8 +167,8 @@ def model_version_served_at(
         .order_by("-created_at")
         .first()
     )
-    route = _route(deployment, ab_test, unit_id)
-    return route.version if route else None
+    choice = _choose(deployment, ab_test, unit_id)
+    return ModelVersion.objects.get(pk=choice[0]) if choice else None
 
 
 def model_version_list(*, organization) -> QuerySet[ModelVersion]:
@@ -355,4 +428,80 @@ def model_version_compare(*, version_a: ModelVersion, version_b: ModelVersion) -
         "version_a": sides["a"],
         "version_b": sides["b"],
         "difference": {k: delta(k) for k in keys},
+    }
+
+
+def shadow_get(*, organization, task: str = "category") -> ShadowDeployment:
+    """The active shadow deployment of a task, else its latest one."""
+    shadow = (
+        ShadowDeployment.objects.select_related("model_version")
+        .filter(organization=organization, task=task)
+        .order_by("-active", "-created_at", "-id")
+        .first()
+    )
+    if shadow is None:
+        raise NotFound(f"No shadow deployment of {task}.")
+    return shadow
+
+
+def shadow_report(*, shadow: ShadowDeployment) -> dict:
+    """Per class of the live answer: how often the shadow agreed with it, and on the
+    predictions that got feedback, the accuracy of the shadow and of the live answer.
+
+    The shadow is correct where the live answer was confirmed and it said the same, or where
+    the live answer was corrected to the label the shadow gave; a correction without a label
+    leaves the shadow unjudged. Live accuracy is the `accuracy` selector over the same logs."""
+    predictions = ShadowPrediction.objects.filter(shadow=shadow)
+    live = F("inference_log__predicted_label")
+    confirmed = Q(inference_log__outcome=Outcome.CORRECT)
+    relabelled = Q(inference_log__outcome=Outcome.INCORRECT) & ~Q(inference_log__true_label="")
+    rows = list(
+        predictions.values(label=live)
+        .annotate(
+            n=Count("pk"),
+            agree=Count("pk", filter=Q(predicted_label=live)),
+            judged=Count("pk", filter=confirmed | relabelled),
+            correct=Count(
+                "pk",
+                filter=(confirmed & Q(predicted_label=live))
+                | (relabelled & Q(predicted_label=F("inference_log__true_label"))),
+            ),
+        )
+        .order_by("label")
+    )
+    logs = InferenceLog.objects.filter(shadow_prediction__shadow=shadow)
+
+    def summary(n, agree, judged, correct, live_accuracy) -> dict:
+        return {
+            "predictions": n,
+            "agreement": agree / n if n else None,
+            "judged": judged,
+            "shadow_accuracy": correct / judged if judged else None,
+            "live_accuracy": live_accuracy.accuracy,
+        }
+
+    per_class = [
+        {
+            "label": row["label"],
+            **summary(
+                row["n"],
+                row["agree"],
+                row["judged"],
+                row["correct"],
+                accuracy(logs=logs.filter(predicted_label=row["label"])),
+            ),
+        }
+        for row in rows
+    ]
+    total = {k: sum(row[k] for row in rows) for k in ("n", "agree", "judged", "correct")}
+    return {
+        "shadow_id": shadow.pk,
+        "task": shadow.task,
+        "shadow_version": shadow.model_version.version,
+        "percentage": shadow.percentage,
+        "active": shadow.active,
+        **summary(
+            total["n"], total["agree"], total["judged"], total["correct"], accuracy(logs=logs)
+        ),
+        "per_class": per_class,
     }

@@ -12,6 +12,20 @@ from models_registry.models import ModelVersion
 CACHE_SIZE = 8
 _cache: OrderedDict[tuple[int, str], object] = OrderedDict()
 _lock = threading.Lock()
+VERSION_CACHE_SIZE = 256
+_versions: dict[int, ModelVersion] = {}
+
+
+def model_version_cached(*, pk: int) -> ModelVersion:
+    """A version row for serving, read once per process. Only its immutable serving fields
+    (task, semver, artifact, prices) may be relied on: status, metrics and tags can be stale."""
+    version = _versions.get(pk)
+    if version is None:
+        version = ModelVersion.objects.get(pk=pk)
+        if len(_versions) >= VERSION_CACHE_SIZE:
+            _versions.clear()
+        _versions[pk] = version
+    return version
 
 
 def model_load(*, version: ModelVersion):
@@ -40,3 +54,4 @@ def classify_text(*, version: ModelVersion, text: str) -> tuple[str, float]:
 def cache_clear() -> None:
     with _lock:
         _cache.clear()
+        _versions.clear()

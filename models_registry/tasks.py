@@ -7,3 +7,12 @@ from models_registry import services
 def guardrails_check_task() -> int:
     """Beat: roll back candidates significantly worse than their control."""
     return len(services.guardrails_check())
+
+
+@shared_task(acks_late=True)
+def shadow_predict_task(shadow_id: int, inference_log_id: int, text: str) -> bool:
+    """A shadow version's prediction for one live prediction, off the request path."""
+    prediction = services.shadow_predict(
+        shadow_id=shadow_id, inference_log_id=inference_log_id, text=text
+    )
+    return prediction is not None

@@ -82,6 +82,8 @@ def _log(organization, route, source: OperationInput, *, label, confidence, star
         unit_id=source.unit_id,
         arm=route.arm,
         ab_test=route.ab_test,
+        shadow=route.shadow,
+        shadow_text=source.text,
         tokens_in=_tokens(source.text),
     )
 

@@ -154,6 +154,8 @@ MODEL_ACTIONS = [
     "ab-test",
     "conclude-ab-test",
     "stop-ab-test",
+    "shadow",
+    "end-shadow",
 ]
 
 
@@ -200,6 +202,7 @@ class ModelActionSerializer(_AliasedInput):
             "deploy": ["version"],
             "deprecate": ["version"],
             "archive": ["version"],
+            "shadow": ["version"],
             "ab-test": ["version_a", "version_b"],
         }.get(attrs["action"], [])
         missing = {name: ["Required for this action."] for name in needs if name not in attrs}
@@ -210,7 +213,8 @@ class ModelActionSerializer(_AliasedInput):
 
 class ModelQuerySerializer(serializers.Serializer):
     view = serializers.ChoiceField(
-        choices=["list", "active", "compare", "health", "ab-results"], default="list"
+        choices=["list", "active", "compare", "health", "ab-results", "shadow-results"],
+        default="list",
     )
     task = serializers.ChoiceField(choices=Task.choices, required=False)
     version = serializers.CharField(required=False, max_length=40)

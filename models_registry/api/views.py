@@ -121,6 +121,9 @@ class ModelsView(TenantAPIView):
                     Q(status__in=[VersionStatus.ACTIVE, VersionStatus.CANARY])
                 )
             body = {"health": [selectors.model_version_health(version=v) for v in versions]}
+        elif view == "shadow-results":
+            shadow = selectors.shadow_get(organization=org, task=task or "category")
+            body = selectors.shadow_report(shadow=shadow)
         else:
             ab_test = selectors.ab_test_get(
                 organization=org, ab_test_id=data.get("ab_test_id"), task=task or "category"
@@ -195,6 +198,19 @@ class ModelsView(TenantAPIView):
                 reason=reason,
             )
             return Response(serializers.ABTestSerializer(ab_test).data, status=created)
+        if action == "shadow":
+            shadow = services.shadow_start(
+                model_version=self._version(data),
+                percentage=data.get("percentage", 100.0),
+                actor=actor,
+                reason=reason,
+            )
+            return Response(selectors.shadow_report(shadow=shadow), status=created)
+        if action == "end-shadow":
+            shadow = services.shadow_end(
+                organization=org, task=data["task"], actor=actor, reason=reason
+            )
+            return Response(selectors.shadow_report(shadow=shadow))
         ab_test = selectors.ab_test_get(
             organization=org, ab_test_id=data.get("ab_test_id"), task=data["task"]
         )

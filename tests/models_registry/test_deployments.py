@@ -115,7 +115,7 @@ def test_canary_routes_its_share_stickily_and_rollback_drops_it(org):
     share = sum(v == v2 for v in routed.values()) / len(units)
     assert 0.14 < share < 0.26
     for u in units[:50]:
-        expected = in_share(salt=candidate_salt(v2), unit_id=u, percentage=20)
+        expected = in_share(salt=candidate_salt(v2.pk), unit_id=u, percentage=20)
         assert (routed[u] == v2) == expected
         assert route_for_unit(organization=org, task="category", unit_id=u).version == routed[u]
 
