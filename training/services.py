@@ -535,14 +535,21 @@ def training_example_upsert(
 ) -> TrainingExample:
     """Create the example for this text, or merge into the one that exists (one row per
     normalised text, org and task). Every call is a vote for `label`; a vote from the same
-    operation replaces that operation's earlier vote. Until a reviewer has decided, the label
-    is the one with most votes (ties go to the newest) and the source the most trusted one;
-    after a review, votes only move the `agreement` part. Row-locked, so concurrent feedback
-    on the same text never duplicates or loses a write."""
+    feedback record (or, without one, the same operation) replaces its earlier vote. Until
+    a reviewer has decided, the label is the one with most votes (ties go to the newest) and
+    the source the most trusted one; after a review, votes only move the `agreement` part.
+    Row-locked, so concurrent feedback on the same text never duplicates or loses a write."""
     _check_example_input(task=task, text=text, label=label, source=source)
     label = label.strip()
     digest = content_hash(text)
-    vote_key = f"{operation_type}:{operation_id}" if operation_id is not None else ""
+    # One vote per feedback record (one per operation and user, updated in place), else per
+    # operation: a changed vote replaces the earlier one instead of adding to it.
+    if feedback_id is not None:
+        vote_key = f"feedback:{feedback_id}"
+    elif operation_id is not None:
+        vote_key = f"{operation_type}:{operation_id}"
+    else:
+        vote_key = ""
     now = timezone.now()
     example = (
         TrainingExample.objects.select_for_update()

@@ -20,7 +20,7 @@ def _upsert(org, text="My card has not arrived yet", label="card_arrival", **kw)
 def test_upsert_creates_with_one_vote_and_quality_parts(org):
     example = _upsert(org, operation_type="classification", operation_id=7, feedback_id=3)
     assert example.label_votes == {"card_arrival": 1}
-    assert example.operation_votes == {"classification:7": "card_arrival"}
+    assert example.operation_votes == {"feedback:3": "card_arrival"}
     assert example.feedback_id == 3 and example.operation_id == 7
     assert set(example.quality_parts) == {"source", "text"}  # no agreement from one vote
     assert example.validation_status == "pending" and example.approved_at is None
@@ -49,6 +49,18 @@ def test_the_same_operation_voting_again_replaces_its_vote(org):
     example = _upsert(org, label="card_delivery", operation_type="classification", operation_id=1)
     assert example.label_votes == {"card_delivery": 1}
     assert example.expected_output == "card_delivery"
+
+
+def test_each_feedback_record_votes_once(org):
+    kw = {"operation_type": "classification", "operation_id": 1}
+    _upsert(org, feedback_id=10, **kw)
+    _upsert(org, feedback_id=11, **kw)  # another user's feedback on the same operation
+    example = _upsert(org, label="card_delivery", feedback_id=10, **kw)  # the first changes
+    assert example.label_votes == {"card_arrival": 1, "card_delivery": 1}
+    assert example.operation_votes == {
+        "feedback:10": "card_delivery",
+        "feedback:11": "card_arrival",
+    }
 
 
 def test_tie_goes_to_the_newest_label_and_more_trusted_source_wins(org):
