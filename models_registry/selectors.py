@@ -73,22 +73,37 @@ def _choose(
     return deployment.model_version_id, ""
 
 
+# The whole routing state of one org's task in one round trip: the partial unique constraints
+# allow at most one active deployment, running A/B test and active shadow, so this is one row.
+_ROUTING_SQL = f"""
+SELECT d.id, d.model_version_id, d.candidate_version_id, d.candidate_percentage,
+       a.id, a.version_a_id, a.version_b_id, a.split_percentage, a.salt,
+       s.id, s.model_version_id, s.percentage, s.salt
+FROM (SELECT 1 AS one) AS base
+LEFT JOIN {Deployment._meta.db_table} d
+       ON d.organization_id = %s AND d.task = %s AND d.status = 'active'
+LEFT JOIN {ABTest._meta.db_table} a
+       ON a.organization_id = %s AND a.task = %s AND a.status = 'running'
+LEFT JOIN {ShadowDeployment._meta.db_table} s
+       ON s.organization_id = %s AND s.task = %s AND s.active = %s
+"""
+
+
 def route_for_unit(*, organization, task: str, unit_id: str) -> Route | None:
     """The version that serves this unit: the arm of a running A/B test, else the stable
-    version or the candidate for its share.
+    version or the candidate for its share (and a shadow version to predict unseen, if any).
 
-    On the hot path of every prediction: the routing state is read fresh (two narrow indexed
-    queries, so every process follows a deploy by its next request) and the version itself
-    comes from the per-process cache of immutable serving fields (`serving.model_version_cached`).
+    On the hot path of every prediction: the routing state is read fresh in one indexed query
+    (so every process follows a deploy by its next request) and the version itself comes from
+    the per-process cache of immutable serving fields (`serving.model_version_cached`).
     """
     org_id = organization.pk
-    row = (
-        Deployment.objects.filter(organization_id=org_id, task=task, status="active")
-        .values_list("pk", "model_version_id", "candidate_version_id", "candidate_percentage")
-        .first()
-    )
-    deployment = (
-        Deployment(
+    with connection.cursor() as cursor:
+        cursor.execute(_ROUTING_SQL, [org_id, task, org_id, task, org_id, task, True])
+        row = cursor.fetchone()
+    deployment = ab_test = shadow = None
+    if row[0] is not None:
+        deployment = Deployment(
             pk=row[0],
             organization_id=org_id,
             task=task,
@@ -97,41 +112,28 @@ def route_for_unit(*, organization, task: str, unit_id: str) -> Route | None:
             candidate_percentage=row[3],
             status=DeploymentStatus.ACTIVE,
         )
-        if row
-        else None
-    )
-    row = (
-        ABTest.objects.filter(organization_id=org_id, task=task, status=ABTestStatus.RUNNING)
-        .values_list("pk", "version_a_id", "version_b_id", "split_percentage", "salt")
-        .first()
-    )
-    ab_test = (
-        ABTest(
-            pk=row[0],
+    if row[4] is not None:
+        ab_test = ABTest(
+            pk=row[4],
             organization_id=org_id,
             task=task,
-            version_a_id=row[1],
-            version_b_id=row[2],
-            split_percentage=row[3],
-            salt=row[4],
+            version_a_id=row[5],
+            version_b_id=row[6],
+            split_percentage=row[7],
+            salt=row[8],
             status=ABTestStatus.RUNNING,
         )
-        if row
-        else None
-    )
     choice = _choose(deployment, ab_test, unit_id)
     if choice is None:
         return None
     version_id, arm = choice
-    row = (
-        ShadowDeployment.objects.filter(organization_id=org_id, task=task, active=True)
-        .values_list("pk", "model_version_id", "percentage", "salt")
-        .first()
-    )
-    shadow = None
-    if row and row[1] != version_id and in_share(salt=row[3], unit_id=unit_id, percentage=row[2]):
+    if (
+        row[9] is not None
+        and row[10] != version_id
+        and in_share(salt=row[12], unit_id=unit_id, percentage=row[11])
+    ):
         shadow = ShadowDeployment(
-            pk=row[0], organization_id=org_id, task=task, model_version_id=row[1]
+            pk=row[9], organization_id=org_id, task=task, model_version_id=row[10]
         )
     return Route(
         version=model_version_cached(pk=version_id),
