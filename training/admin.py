@@ -86,7 +86,9 @@ class TrainingExampleAdmin(admin.ModelAdmin):
         return False  # examples come from feedback, imports and the API's services
 
     def get_queryset(self, request):
-        return training_example_review_queue().select_related("organization")
+        # every example (the status filter shows rejected ones too), in queue order
+        queue = training_example_review_queue(include_rejected=True)
+        return queue.select_related("organization")
 
     @admin.display(description="text")
     def short_text(self, obj):

@@ -27,10 +27,14 @@ def training_example_list(*, organization) -> QuerySet[TrainingExample]:
     return TrainingExample.objects.filter(organization=organization)
 
 
-def training_example_review_queue(*, organization=None) -> QuerySet[TrainingExample]:
-    """Examples not rejected, suspected label noise first, then by ascending label quality
-    (unknown last), then pending before approved, oldest first."""
-    queryset = TrainingExample.objects.exclude(validation_status="rejected")
+def training_example_review_queue(
+    *, organization=None, include_rejected: bool = False
+) -> QuerySet[TrainingExample]:
+    """Examples (not rejected, unless asked), suspected label noise first, then by ascending
+    label quality (unknown last), then pending before approved, oldest first."""
+    queryset = TrainingExample.objects.all()
+    if not include_rejected:
+        queryset = queryset.exclude(validation_status=ValidationStatus.REJECTED)
     if organization is not None:
         queryset = queryset.filter(organization=organization)
     return queryset.order_by(

@@ -39,6 +39,11 @@ def test_changelist_is_ordered_by_noise_then_label_quality(org, staff_client):
     assert response.status_code == 200
     shown = [obj.pk for obj in response.context["cl"].result_list]
     assert shown == [examples[2].pk, examples[1].pk, examples[0].pk]
+    services.training_example_reject(example=examples[1])
+    rejected = staff_client.get(
+        "/admin/training/trainingexample/", {"validation_status__exact": "rejected"}
+    )
+    assert [obj.pk for obj in rejected.context["cl"].result_list] == [examples[1].pk]
 
 
 def test_actions_call_services_and_are_logged(org, staff_client):

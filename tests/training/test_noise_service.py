@@ -85,6 +85,10 @@ def test_review_queue_puts_suspected_noise_first(org):
     assert qualities == sorted(qualities)
     rest = [e.label_quality for e in queue[n_flagged:]]
     assert rest == sorted(rest)
+    services.training_example_reject(example=queue[0])
+    assert queue[0].pk not in {e.pk for e in training_example_review_queue(organization=org)}
+    everything = training_example_review_queue(organization=org, include_rejected=True)
+    assert everything[0].pk == queue[0].pk
 
 
 def test_needs_a_classification_task(org):
