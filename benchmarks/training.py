@@ -153,13 +153,16 @@ def main() -> None:
             f"  holdout ({m['n']}): accuracy {m['accuracy']:.4f}, macro-F1 {m['f1_macro']:.4f}, "
             f"ECE {m['ece']:.4f}"
         )
-        if run.comparison:
-            c = run.comparison
+        c = run.comparison
+        if c.get("comparable"):
             print(
-                f"  vs active {c['active_version']}: accuracy {c['active_accuracy']:.4f} → "
+                f"  vs active {c['active_version']} on {c['holdout_size']} holdout examples it "
+                f"did not train on: accuracy {c['active_accuracy']:.4f} → "
                 f"{c['candidate_accuracy']:.4f}, candidate action: "
                 f"{c.get('candidate_action', {}).get('status')}"
             )
+        elif c:
+            print(f"  vs active {c['active_version']}: not comparable ({c['reason']})")
         model = model_load(version=run.model_version)
         proba = model.predict_proba(test_x)
         predicted = model.classes_[proba.argmax(axis=1)]

@@ -282,7 +282,9 @@ def _train_classifier(run: TrainingRun) -> dict:
             ),
             6,
         )
-    run.comparison = _compare_with_active(run, holdout_texts, holdout_labels, metrics, label_set)
+    run.comparison = _compare_with_active(
+        run, model, [ids[i] for i in test_idx], holdout_texts, holdout_labels, label_set
+    )
     _progress(run, 0.7)
     model = estimators.build_estimator(profile, random_state=seed).fit(texts, labels)
     _progress(run, 0.9)
@@ -295,33 +297,57 @@ def _train_classifier(run: TrainingRun) -> dict:
     }
 
 
-def _compare_with_active(run, texts, labels, metrics, label_set) -> dict:
+def _compare_with_active(run, candidate, ids, texts, labels, label_set) -> dict:
+    """Candidate (fit without the holdout) against the active version on the holdout
+    examples the active version was not trained on: scoring it on its own training data
+    would flatter it."""
     deployment = deployment_get_active(organization=run.organization, task=run.task)
     if deployment is None or not texts:
         return {}
     active = deployment.model_version
-    model = model_load(version=active)
-    predicted = list(model.predict(texts))
-    active_metrics = classification_metrics(labels, predicted, labels=label_set)
+    seen = set(
+        TrainingRun.objects.filter(model_version=active)
+        .values_list("example_ids", flat=True)
+        .first()
+        or []
+    )
+    keep = [i for i, pk in enumerate(ids) if pk not in seen]
     comparison = {
         "active_version": active.version,
-        "active_accuracy": active_metrics["accuracy"],
-        "active_f1_macro": active_metrics["f1_macro"],
-        "candidate_accuracy": metrics.get("accuracy"),
-        "candidate_f1_macro": metrics.get("f1_macro"),
-        "accuracy_delta": round(metrics.get("accuracy", 0) - active_metrics["accuracy"], 6),
-        "holdout_size": len(texts),
-        "candidate_ece": metrics.get("ece"),
+        "holdout_size": len(keep),
+        "holdout_seen_by_active": len(ids) - len(keep),
     }
-    if hasattr(model, "predict_proba"):
-        comparison["active_ece"] = round(
-            float(
-                estimators.expected_calibration_error(
-                    labels, model.predict_proba(texts), model.classes_
-                )
-            ),
-            6,
-        )
+    if not keep:
+        return {
+            **comparison,
+            "comparable": False,
+            "reason": "The active version was trained on every holdout example.",
+        }
+    texts = [texts[i] for i in keep]
+    labels = [labels[i] for i in keep]
+    model = model_load(version=active)
+    active_metrics = classification_metrics(labels, list(model.predict(texts)), labels=label_set)
+    candidate_metrics = classification_metrics(
+        labels, list(candidate.predict(texts)), labels=label_set
+    )
+    comparison.update(
+        comparable=True,
+        active_accuracy=active_metrics["accuracy"],
+        active_f1_macro=active_metrics["f1_macro"],
+        candidate_accuracy=candidate_metrics["accuracy"],
+        candidate_f1_macro=candidate_metrics["f1_macro"],
+        accuracy_delta=round(candidate_metrics["accuracy"] - active_metrics["accuracy"], 6),
+    )
+    for name, scored in (("active_ece", model), ("candidate_ece", candidate)):
+        if hasattr(scored, "predict_proba"):
+            comparison[name] = round(
+                float(
+                    estimators.expected_calibration_error(
+                        labels, scored.predict_proba(texts), scored.classes_
+                    )
+                ),
+                6,
+            )
     return comparison
 
 

@@ -5,6 +5,7 @@ import pytest
 
 from aiops.exceptions import Conflict, InvalidInput
 from models_registry.models import ModelVersion
+from models_registry.services import model_version_deploy
 from training import estimators, services
 from training.importers import ParsedRow
 from training.models import TrainingExample, TrainingRun
@@ -126,12 +127,23 @@ def test_too_little_data_fails_with_a_clear_error(org):
 def test_second_run_is_a_minor_bump_and_a_new_label_set_a_major_one(org):
     _load(org)
     assert _train(org).model_version.version == "v1.0.0"
+    same_data = _train(org)
+    assert same_data.model_version.version == "v1.1.0"
+    # v1.0.0 was trained on every example: no fair comparison on this holdout
+    assert same_data.comparison["comparable"] is False
+    assert same_data.comparison["holdout_seen_by_active"] == same_data.metrics["n"]
+    assert same_data.comparison["candidate_action"]["status"] == "none"
+    model_version_deploy(model_version=same_data.model_version)
+    _load(org, n_per_class=30, seed=5)  # new examples, unseen by v1.1.0
     second = _train(org)
-    assert second.model_version.version == "v1.1.0"
-    assert second.comparison["active_version"] == "v1.0.0"
-    assert 0 <= second.comparison["active_ece"] <= 1
-    assert second.comparison["candidate_action"]["status"] == "none"
+    comparison = second.comparison
+    assert comparison["comparable"] is True and comparison["active_version"] == "v1.1.0"
+    assert 0 < comparison["holdout_size"] < second.metrics["n"]
+    assert comparison["holdout_seen_by_active"] == second.metrics["n"] - comparison["holdout_size"]
+    assert 0 <= comparison["active_ece"] <= 1 and 0 <= comparison["candidate_accuracy"] <= 1
+    assert comparison["candidate_action"]["status"] == "none"
     _load(org, topics={"loan": ["loan", "rate", "borrow", "interest", "repay", "term", "apr"]})
+    assert second.model_version.version == "v1.2.0"
     assert _train(org).model_version.version == "v2.0.0"
 
 
