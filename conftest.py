@@ -58,16 +58,52 @@ def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(settings.BASE_DIR / "var" / "test-artifacts", ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def demo_classifiers():
+    """Classifiers for the small demo helpdesk, fitted once per test session: fitting is the
+    slow part, and the tests that need deployed models need them, not the fitting."""
+    from aiops.demo_data import generate_helpdesk
+    from aiops.services.demo import LABELLED_TASKS
+    from training.estimators import build_estimator
+    from training.evaluation import classification_metrics, holdout_split
+
+    tickets = generate_helpdesk(seed=3, n_tickets=400).tickets
+    texts = [f"{t.subject}\n{t.body}".strip() for t in tickets]
+    fitted = {}
+    for task, field in LABELLED_TASKS.items():
+        labels = [getattr(t, field) for t in tickets]
+        train, test = holdout_split(labels, random_state=0)
+        model = build_estimator("fast").fit([texts[i] for i in train], [labels[i] for i in train])
+        metrics = classification_metrics(
+            [labels[i] for i in test],
+            list(model.predict([texts[i] for i in test])),
+            labels=sorted(set(labels)),
+        )
+        fitted[task] = (model, metrics)
+    return fitted
+
+
 @pytest.fixture
-def trained_org(org):
-    """`org` with a small generated helpdesk and a deployed model for every task."""
+def trained_org(org, demo_classifiers):
+    """`org` with a small generated helpdesk (seed 3, 400 tickets) and a deployed v1.0.0 for
+    every task: the classifiers come pre-fitted, the reply retriever through a training run."""
     from aiops.services.demo import demo_helpdesk_load
     from models_registry.choices import Task
+    from models_registry.services import model_version_deploy, model_version_register
     from training.services import training_run_create, training_run_execute
 
     demo_helpdesk_load(organization=org, seed=3, n_tickets=400)
-    for task in Task.values:
-        run = training_run_create(organization=org, task=task, enqueue=False)
-        run = training_run_execute(run_id=run.pk)
-        assert run.status == "succeeded", run.error
+    for task, (model, metrics) in demo_classifiers.items():
+        version = model_version_register(
+            organization=org,
+            task=task,
+            model=model,
+            estimator="fast",
+            labels=[str(c) for c in model.classes_],
+            metrics=metrics,
+        )
+        model_version_deploy(model_version=version, reason="test fixture")
+    run = training_run_create(organization=org, task=Task.SUGGESTION, enqueue=False)
+    run = training_run_execute(run_id=run.pk)
+    assert run.status == "succeeded", run.error
     return org
