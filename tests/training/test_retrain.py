@@ -13,6 +13,7 @@ from models_registry.selectors import accuracy
 from tests.factories import OrganizationFactory
 from training import selectors, services
 from training.models import RetrainPolicy, TrainingExample, TrainingRun
+from training.services import runs as run_services
 from training.tasks import retrain_check as retrain_check_task
 from training.triggers import RetrainFacts, should_retrain
 
@@ -263,7 +264,7 @@ def test_database_refuses_a_second_active_run(org):
 def test_create_turns_a_lost_race_into_conflict(org, monkeypatch):
     services.training_run_create(organization=org, task="category", enqueue=False)
     # as if a concurrent process had not seen the first run yet
-    monkeypatch.setattr(services, "training_run_get_busy", lambda **kw: None)
+    monkeypatch.setattr(run_services, "training_run_get_busy", lambda **kw: None)
     with pytest.raises(Conflict):
         services.training_run_create(organization=org, task="category", enqueue=False)
     assert TrainingRun.objects.count() == 1

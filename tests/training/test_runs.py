@@ -9,6 +9,7 @@ from models_registry.services import model_version_deploy
 from training import estimators, services
 from training.importers import ParsedRow
 from training.models import TrainingExample, TrainingRun
+from training.services import runs as run_services
 
 pytestmark = pytest.mark.django_db
 
@@ -113,7 +114,7 @@ def test_a_failure_after_registering_rolls_the_version_back(org, monkeypatch):
     def refuse(**kwargs):
         raise RuntimeError("deploy refused")
 
-    monkeypatch.setattr(services, "model_version_deploy", refuse)
+    monkeypatch.setattr(run_services, "model_version_deploy", refuse)
     run = _train(org)
     assert run.status == "failed" and "deploy refused" in run.error
     assert not ModelVersion.objects.exists()
@@ -181,7 +182,7 @@ def test_policy_starts_a_canary_or_ab_test_for_a_better_candidate(org, monkeypat
     monkeypatch.setattr(registry, "model_version_deploy", deploy)
     monkeypatch.setattr(registry, "ab_test_start", ab_test_start, raising=False)
     monkeypatch.setattr(
-        services,
+        run_services,
         "_compare_with_active",
         lambda run, *a: {"active_version": "v1.0.0", "accuracy_delta": 0.02},
     )
@@ -210,7 +211,9 @@ def test_a_refused_candidate_action_is_recorded_not_fatal(org, monkeypatch):
         raise Conflict("An A/B test is already running")
 
     monkeypatch.setattr(registry, "ab_test_start", busy, raising=False)
-    monkeypatch.setattr(services, "_compare_with_active", lambda run, *a: {"accuracy_delta": 0.1})
+    monkeypatch.setattr(
+        run_services, "_compare_with_active", lambda run, *a: {"accuracy_delta": 0.1}
+    )
     run = _train(org)
     assert run.status == "succeeded"
     assert run.comparison["candidate_action"]["status"] == "refused"

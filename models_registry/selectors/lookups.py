@@ -1,0 +1,97 @@
+"""Lists and single-object reads: versions, deployments, events, A/B tests, logs, shadows."""
+
+from django.db.models import QuerySet
+
+from aiops.exceptions import NotFound
+from models_registry import semver
+from models_registry.choices import DeploymentStatus
+from models_registry.models import (
+    ABTest,
+    Deployment,
+    DeploymentEvent,
+    InferenceLog,
+    ModelVersion,
+    ShadowDeployment,
+)
+
+
+def model_version_list(*, organization) -> QuerySet[ModelVersion]:
+    return ModelVersion.objects.filter(organization=organization)
+
+
+def model_version_latest(*, organization, task: str) -> ModelVersion | None:
+    return model_version_list(organization=organization).filter(task=task).first()
+
+
+def model_version_get(*, organization, task: str, version: str | int) -> ModelVersion:
+    """A version of this organization by semver ("v1.2.0" / "1.2.0", within `task`) or id."""
+    versions = model_version_list(organization=organization)
+    if isinstance(version, int) or str(version).isdigit():
+        found = versions.filter(pk=int(version)).first()
+    else:
+        try:
+            major, minor, patch = semver.parse(version)
+        except ValueError as error:
+            raise NotFound(f"Model version {version!r} not found: {error}.") from error
+        found = versions.filter(task=task, major=major, minor=minor, patch=patch).first()
+    if found is None:
+        raise NotFound(f"Model version {version} of task {task!r} not found.")
+    return found
+
+
+def model_version_active_list(*, organization) -> QuerySet[Deployment]:
+    return Deployment.objects.select_related("model_version", "candidate_version").filter(
+        organization=organization, status=DeploymentStatus.ACTIVE
+    )
+
+
+def deployment_list(*, organization) -> QuerySet[Deployment]:
+    return Deployment.objects.filter(organization=organization).select_related(
+        "model_version", "candidate_version", "actor"
+    )
+
+
+def deployment_event_list(*, organization) -> QuerySet[DeploymentEvent]:
+    return DeploymentEvent.objects.filter(organization=organization).select_related(
+        "from_version", "to_version", "actor"
+    )
+
+
+def ab_test_list(*, organization) -> QuerySet[ABTest]:
+    return ABTest.objects.filter(organization=organization).select_related(
+        "version_a", "version_b", "winner"
+    )
+
+
+def ab_test_get(*, organization, ab_test_id: int | None = None, task: str = "category") -> ABTest:
+    """The given A/B test of this organization, else the latest one of `task`."""
+    tests = ab_test_list(organization=organization)
+    found = (
+        tests.filter(pk=ab_test_id).first()
+        if ab_test_id is not None
+        else tests.filter(task=task).order_by("-created_at", "-id").first()
+    )
+    if found is None:
+        raise NotFound(
+            f"A/B test {ab_test_id} not found."
+            if ab_test_id is not None
+            else f"No A/B test for task {task!r}."
+        )
+    return found
+
+
+def inference_log_list(*, organization) -> QuerySet[InferenceLog]:
+    return InferenceLog.objects.filter(organization=organization)
+
+
+def shadow_get(*, organization, task: str = "category") -> ShadowDeployment:
+    """The active shadow deployment of a task, else its latest one."""
+    shadow = (
+        ShadowDeployment.objects.select_related("model_version")
+        .filter(organization=organization, task=task)
+        .order_by("-active", "-created_at", "-id")
+        .first()
+    )
+    if shadow is None:
+        raise NotFound(f"No shadow deployment of {task}.")
+    return shadow

@@ -1,0 +1,185 @@
+"""Inference logs (record, outcome, report) and the guardrails check over them."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from aiops.exceptions import Conflict
+from aiops.models import Organization
+from models_registry import stats
+from models_registry.choices import ABTestStatus, DeploymentAction, DeploymentStatus, Outcome
+from models_registry.models import ABTest, Deployment, InferenceLog, ModelVersion, ShadowDeployment
+from models_registry.selectors import accuracy
+from models_registry.services.ab_tests import ab_test_stop
+from models_registry.services.deployments import deployment_rollback
+from models_registry.services.shadow import _shadow_enqueue
+
+
+def inference_log_record(
+    *,
+    organization: Organization,
+    model_version: ModelVersion,
+    latency_ms: float,
+    predicted_label: str = "",
+    confidence: float | None = None,
+    unit_id: str = "",
+    arm: str = "",
+    ab_test: ABTest | None = None,
+    shadow: ShadowDeployment | None = None,
+    shadow_text: str = "",
+    tokens_in: int = 0,
+    tokens_out: int = 0,
+    success: bool = True,
+    error: str = "",
+) -> InferenceLog:
+    cost = (
+        Decimal(tokens_in) * model_version.input_price_per_1k
+        + Decimal(tokens_out) * model_version.output_price_per_1k
+    ) / 1000
+    log = InferenceLog.objects.create(
+        organization=organization,
+        task=model_version.task,
+        model_version=model_version,
+        latency_ms=latency_ms,
+        predicted_label=predicted_label[:200],
+        confidence=confidence,
+        unit_id=unit_id,
+        ab_test=ab_test,
+        arm=arm,
+        tokens_in=tokens_in,
+        tokens_out=tokens_out,
+        cost_usd=cost,
+        success=success,
+        error=error,
+    )
+    if shadow is not None and shadow_text:
+        # After the commit, off the request: the shadow's answer is never returned.
+        transaction.on_commit(lambda: _shadow_enqueue(shadow.pk, log.pk, shadow_text))
+    return log
+
+
+def inference_log_record_outcome(
+    *, inference_log_id: int, correct: bool | None, true_label: str = ""
+) -> None:
+    """Record what feedback revealed about a prediction (None: unknown again)."""
+    if correct is None:
+        outcome, outcome_at = Outcome.UNKNOWN, None
+    else:
+        outcome, outcome_at = (Outcome.CORRECT if correct else Outcome.INCORRECT), timezone.now()
+    InferenceLog.objects.filter(pk=inference_log_id).update(
+        outcome=outcome, true_label=true_label[:200], outcome_at=outcome_at
+    )
+
+
+def inference_log_report(
+    *,
+    organization: Organization,
+    model_version: ModelVersion,
+    latency_ms: float,
+    success: bool | None = None,
+    error: str = "",
+    **fields,
+) -> InferenceLog:
+    """Record an inference made outside this service (the seed's logInference), e.g. by an
+    external provider's model; without an explicit `success`, an error means it failed."""
+    return inference_log_record(
+        organization=organization,
+        model_version=model_version,
+        latency_ms=latency_ms,
+        success=(not error) if success is None else success,
+        error=error,
+        **fields,
+    )
+
+
+def _guardrail_reason(*, control, candidate, control_name: str, candidate_name: str) -> str:
+    """Why the candidate is significantly worse than the control (accuracy or error rate), by
+    the always-valid interval of the difference (safe to check on every beat), or ""."""
+    minimum = int(getattr(settings, "MODEL_REGISTRY_GUARDRAIL_MIN_SAMPLES", 30))
+    for metric, counts in (
+        ("accuracy", lambda logs: accuracy(logs=logs)),
+        ("success rate", None),
+    ):
+        if counts is not None:
+            a, b = counts(control), counts(candidate)
+            arms = stats.Counts(a.correct, a.judged), stats.Counts(b.correct, b.judged)
+        else:
+            arms = tuple(
+                stats.Counts(logs.filter(success=True).count(), logs.count())
+                for logs in (control, candidate)
+            )
+        if min(arm.trials for arm in arms) < minimum:
+            continue
+        interval = stats.sequential_interval(a=arms[0], b=arms[1])
+        if interval is not None and interval[1] < 0:
+            shown = "error rate" if metric == "success rate" else metric
+            values = [1 - arm.rate if shown == "error rate" else arm.rate for arm in arms]
+            return (
+                f"Guardrail: {shown} of {candidate_name} is {values[1]:.1%} against "
+                f"{values[0]:.1%} for {control_name} ({arms[1].trials} / {arms[0].trials} "
+                f"outcomes); the always-valid 95% interval of the {metric} difference "
+                f"[{interval[0]:+.2%}, {interval[1]:+.2%}] lies below 0."
+            )
+    return ""
+
+
+def guardrails_check(*, organization: Organization | None = None) -> list[str]:
+    """Roll back every canary / gradual candidate, and stop every A/B test, whose candidate
+    (arm B) is significantly worse than its control; returns the reasons acted on."""
+    acted = []
+    deployments = Deployment.objects.filter(
+        status=DeploymentStatus.ACTIVE, candidate_version__isnull=False
+    ).select_related("organization", "model_version", "candidate_version")
+    tests = ABTest.objects.filter(status=ABTestStatus.RUNNING).select_related(
+        "organization", "version_a", "version_b"
+    )
+    if organization is not None:
+        deployments = deployments.filter(organization=organization)
+        tests = tests.filter(organization=organization)
+    for deployment in deployments:
+        candidate, stable = deployment.candidate_version, deployment.model_version
+        since = (
+            Deployment.objects.filter(
+                organization=deployment.organization_id,
+                task=deployment.task,
+                candidate_version=candidate,
+            )
+            .order_by("created_at")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        logs = InferenceLog.objects.filter(created_at__gte=since, ab_test__isnull=True)
+        reason = _guardrail_reason(
+            control=logs.filter(model_version=stable),
+            candidate=logs.filter(model_version=candidate),
+            control_name=stable.version,
+            candidate_name=candidate.version,
+        )
+        if reason:
+            try:
+                deployment_rollback(
+                    organization=deployment.organization,
+                    task=deployment.task,
+                    reason=reason,
+                    action=DeploymentAction.GUARDRAIL,
+                )
+            except Conflict:  # changed meanwhile (e.g. an A/B test started): next beat
+                continue
+            acted.append(reason)
+    for ab_test in tests:
+        logs = InferenceLog.objects.filter(ab_test=ab_test)
+        reason = _guardrail_reason(
+            control=logs.filter(arm="A"),
+            candidate=logs.filter(arm="B"),
+            control_name=f"arm A ({ab_test.version_a.version})",
+            candidate_name=f"arm B ({ab_test.version_b.version})",
+        )
+        if reason:
+            try:
+                ab_test_stop(ab_test=ab_test, reason=reason, action=DeploymentAction.GUARDRAIL)
+            except Conflict:
+                continue
+            acted.append(reason)
+    return acted

@@ -1,0 +1,209 @@
+"""Model versions: register, the shared lock/event/status helpers, status changes."""
+
+from decimal import Decimal
+
+from django.db import transaction
+
+from aiops.exceptions import Conflict, InvalidInput
+from aiops.models import Organization
+from models_registry import semver
+from models_registry.artifacts import artifact_store
+from models_registry.choices import (
+    VERSION_TRANSITIONS,
+    DeploymentAction,
+    VersionKind,
+    VersionStatus,
+)
+from models_registry.models import ABTest, Deployment, DeploymentEvent, ModelVersion
+from models_registry.selectors import (
+    ab_test_get_running,
+    deployment_get_active,
+    model_version_latest,
+)
+
+
+def _lock(organization: Organization) -> None:
+    Organization.objects.select_for_update().filter(pk=organization.pk).first()
+
+
+@transaction.atomic
+def model_version_register(
+    *,
+    organization: Organization,
+    task: str,
+    model=None,
+    version: str | None = None,
+    bump: str = "minor",
+    estimator: str = "",
+    labels: list[str] | None = None,
+    metrics: dict | None = None,
+    params: dict | None = None,
+    dataset_hash: str = "",
+    actor=None,
+    provider: str = "",
+    external_model_id: str = "",
+    input_price_per_1k: Decimal | float | str = 0,
+    output_price_per_1k: Decimal | float | str = 0,
+    tags: dict | None = None,
+    notes: str = "",
+) -> ModelVersion:
+    """Register a trained model (stored as a verified artifact) under the next or given semver,
+    or, with `provider` and `external_model_id`, an external model priced per 1K tokens."""
+    # Lock the organization row so concurrent registrations number versions one at a time.
+    _lock(organization)
+    external = bool(provider or external_model_id)
+    if external and not (provider and external_model_id):
+        raise InvalidInput(
+            "An external model needs both a provider and a model id.",
+            fields={"provider": ["Required."], "external_model_id": ["Required."]},
+        )
+    if external and model is not None:
+        raise InvalidInput("An external model has no artifact.")
+    try:
+        prices = [Decimal(str(p)) for p in (input_price_per_1k, output_price_per_1k)]
+    except ArithmeticError as error:
+        raise InvalidInput("Prices per 1K tokens must be numbers.") from error
+    if any(p < 0 for p in prices):
+        raise InvalidInput("Prices per 1K tokens cannot be negative.")
+    if version is None:
+        latest = model_version_latest(organization=organization, task=task)
+        current = (latest.major, latest.minor, latest.patch) if latest else None
+        major, minor, patch = semver.bump(current, part=bump)
+    else:
+        try:
+            major, minor, patch = semver.parse(version)
+        except ValueError as error:
+            raise InvalidInput(str(error), fields={"version": [str(error)]}) from error
+        if ModelVersion.objects.filter(
+            organization=organization, task=task, major=major, minor=minor, patch=patch
+        ).exists():
+            raise Conflict(f"Version {semver.render((major, minor, patch))} of {task} exists.")
+    path, sha256 = ("", "")
+    if model is not None:
+        path, sha256 = artifact_store(obj=model, organization_id=organization.pk, task=task)
+    created = ModelVersion.objects.create(
+        organization=organization,
+        task=task,
+        major=major,
+        minor=minor,
+        patch=patch,
+        kind=VersionKind.EXTERNAL if external else VersionKind.TRAINED,
+        provider=provider,
+        external_model_id=external_model_id,
+        input_price_per_1k=prices[0],
+        output_price_per_1k=prices[1],
+        tags=tags or {},
+        notes=notes,
+        estimator=estimator,
+        artifact_path=path,
+        artifact_sha256=sha256,
+        labels=labels or [],
+        metrics=metrics or {},
+        params=params or {},
+        dataset_hash=dataset_hash,
+        created_by=actor,
+    )
+    _event(
+        organization=organization,
+        task=task,
+        action=DeploymentAction.REGISTER,
+        to_version=created,
+        actor=actor,
+        details={"kind": created.kind},
+    )
+    return created
+
+
+def _event(
+    *,
+    organization: Organization,
+    task: str,
+    action: str,
+    from_version: ModelVersion | None = None,
+    to_version: ModelVersion | None = None,
+    deployment: Deployment | None = None,
+    ab_test: ABTest | None = None,
+    actor=None,
+    reason: str = "",
+    details: dict | None = None,
+) -> DeploymentEvent:
+    return DeploymentEvent.objects.create(
+        organization=organization,
+        task=task,
+        action=action,
+        from_version=from_version,
+        to_version=to_version,
+        deployment=deployment,
+        ab_test=ab_test,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        reason=reason,
+        details=details or {},
+    )
+
+
+def _set_status(version: ModelVersion, status: str) -> None:
+    """Move a version along its lifecycle (no-op if already there); Conflict if not allowed."""
+    if version.status == status:
+        return
+    if status not in VERSION_TRANSITIONS[version.status]:
+        raise Conflict(
+            f"{version.task} {version.version} is {version.status}: it cannot become {status}."
+        )
+    ModelVersion.objects.filter(pk=version.pk).update(status=status)
+    version.status = status
+
+
+def _serving_version_ids(organization: Organization, task: str) -> set[int]:
+    ids: set[int] = set()
+    current = deployment_get_active(organization=organization, task=task)
+    if current is not None:
+        ids |= {current.model_version_id, current.candidate_version_id}
+    running = ab_test_get_running(organization=organization, task=task)
+    if running is not None:
+        ids |= {running.version_a_id, running.version_b_id}
+    return ids - {None}
+
+
+def _check_deployable(version: ModelVersion) -> None:
+    if version.status == VersionStatus.ARCHIVED:
+        raise Conflict(f"{version.task} {version.version} is archived and cannot serve.")
+
+
+@transaction.atomic
+def model_version_set_status(
+    *, version: ModelVersion, status: str, actor=None, reason: str = ""
+) -> ModelVersion:
+    """Move a version along its lifecycle by hand (staging, deprecated, archived, ...).
+    Serving changes (active, canary) go through deploy / promote / rollback."""
+    _lock(version.organization)
+    version.refresh_from_db(fields=["status"])
+    if status in (VersionStatus.ACTIVE, VersionStatus.CANARY):
+        raise InvalidInput(f"Deploy a version to make it {status}.")
+    if status not in VersionStatus.values:
+        raise InvalidInput(f"Unknown status {status!r}.", fields={"status": ["Unknown."]})
+    if version.pk in _serving_version_ids(version.organization, version.task):
+        raise Conflict(
+            f"{version.task} {version.version} is serving traffic: deploy, roll back or end "
+            "its A/B test first."
+        )
+    old = version.status
+    _set_status(version, status)
+    _event(
+        organization=version.organization,
+        task=version.task,
+        action=DeploymentAction.DEPRECATE
+        if status == VersionStatus.DEPRECATED
+        else DeploymentAction.STATUS,
+        from_version=version,
+        to_version=version,
+        actor=actor,
+        reason=reason,
+        details={"from_status": old, "to_status": status},
+    )
+    return version
+
+
+def model_version_deprecate(*, version: ModelVersion, actor=None, reason: str = "") -> ModelVersion:
+    return model_version_set_status(
+        version=version, status=VersionStatus.DEPRECATED, actor=actor, reason=reason
+    )

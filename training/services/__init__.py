@@ -1,0 +1,72 @@
+"""Every write of the training app: examples, imports and training runs.
+
+One module per concern; import from the package (`from training.services import ...`)."""
+
+from training.services.examples import (
+    BATCH,
+    REVIEW_QUALITY,
+    ImportSummary,
+    content_hash,
+    examples_import,
+    normalize_text,
+    training_example_add,
+    training_example_upsert,
+)
+from training.services.label_noise import NoiseSummary, label_noise_detect
+from training.services.retrain import (
+    POLICY_FIELDS,
+    RETRAIN_LOCK_KEY,
+    RETRAIN_LOCK_SECONDS,
+    RetrainCheck,
+    RetrainDecision,
+    cache_lock,
+    retrain_check,
+    retrain_check_organization,
+    retrain_policy_errors,
+    retrain_policy_update,
+)
+from training.services.reviews import (
+    REVIEW_FIELDS,
+    training_example_approve,
+    training_example_reject,
+    training_example_relabel,
+    training_examples_review,
+)
+from training.services.runs import (
+    MIN_EXAMPLES,
+    training_run_create,
+    training_run_execute,
+    training_run_reproduce,
+)
+
+__all__ = [
+    "BATCH",
+    "ImportSummary",
+    "MIN_EXAMPLES",
+    "NoiseSummary",
+    "POLICY_FIELDS",
+    "RETRAIN_LOCK_KEY",
+    "RETRAIN_LOCK_SECONDS",
+    "REVIEW_FIELDS",
+    "REVIEW_QUALITY",
+    "RetrainCheck",
+    "RetrainDecision",
+    "cache_lock",
+    "content_hash",
+    "examples_import",
+    "label_noise_detect",
+    "normalize_text",
+    "retrain_check",
+    "retrain_check_organization",
+    "retrain_policy_errors",
+    "retrain_policy_update",
+    "training_example_add",
+    "training_example_approve",
+    "training_example_reject",
+    "training_example_relabel",
+    "training_example_upsert",
+    "training_examples_review",
+    "training_run_create",
+    "training_run_execute",
+    "training_run_reproduce",
+]

@@ -1,0 +1,98 @@
+"""Label noise detection over an org's training examples."""
+
+import time
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from aiops.exceptions import InvalidInput
+from aiops.models import Organization
+from models_registry.choices import CLASSIFIER_TASKS
+from training import noise
+from training.choices import ValidationStatus
+from training.models import TrainingExample
+from training.services.examples import BATCH, _rescore
+
+
+@dataclass(frozen=True)
+class NoiseSummary:
+    examples: int
+    evaluated: int
+    flagged: int
+    seconds: float
+
+
+def label_noise_detect(
+    *,
+    organization: Organization,
+    task: str,
+    include_pending: bool = False,
+    n_folds: int = 5,
+    random_state: int = 0,
+    profile: str = noise.SVM_PROFILE,
+) -> NoiseSummary:
+    """Confident learning over the org's validated examples of `task` (and pending ones when
+    asked): store per example the flag, the suggested label and the label quality (a quality
+    part). The fit runs outside any transaction; only examples whose label is unchanged since
+    the snapshot are written."""
+    if task not in CLASSIFIER_TASKS:
+        raise InvalidInput(
+            f"Noise detection needs a classification task, not {task!r}.",
+            fields={"task": list(CLASSIFIER_TASKS)},
+        )
+    statuses = [ValidationStatus.APPROVED]
+    if include_pending:
+        statuses.append(ValidationStatus.PENDING)
+    rows = list(
+        TrainingExample.objects.filter(
+            organization=organization, task=task, validation_status__in=statuses
+        )
+        .order_by("pk")
+        .values_list("pk", "input_text", "expected_output")
+    )
+    started = time.perf_counter()
+    if not rows:
+        return NoiseSummary(examples=0, evaluated=0, flagged=0, seconds=0.0)
+    report = noise.find_label_issues(
+        [r[1] for r in rows],
+        [r[2] for r in rows],
+        profile=profile,
+        n_folds=n_folds,
+        random_state=random_state,
+    )
+    found = {r[0]: (r[2], item) for r, item in zip(rows, report.rows(), strict=True)}
+    now = timezone.now()
+    with transaction.atomic():
+        examples = list(
+            TrainingExample.objects.select_for_update().filter(pk__in=list(found)).order_by("pk")
+        )
+        changed = []
+        for example in examples:
+            label, item = found[example.pk]
+            if example.expected_output != label:
+                continue
+            example.noise_flag = item["is_issue"]
+            example.suggested_label = str(item["suggested_label"]) if item["evaluated"] else ""
+            example.label_quality = item["label_quality"]
+            example.noise_checked_at = now
+            _rescore(example)
+            changed.append(example)
+        TrainingExample.objects.bulk_update(
+            changed,
+            [
+                "noise_flag",
+                "suggested_label",
+                "label_quality",
+                "noise_checked_at",
+                "quality_score",
+                "quality_parts",
+            ],
+            batch_size=BATCH,
+        )
+    return NoiseSummary(
+        examples=len(rows),
+        evaluated=int(report.evaluated.sum()),
+        flagged=sum(1 for ex in changed if ex.noise_flag),
+        seconds=round(time.perf_counter() - started, 3),
+    )
