@@ -4,6 +4,7 @@ from models_registry.choices import CLASSIFIER_TASKS, Task
 from training import estimators, exporting
 from training.choices import CandidateAction, ReviewDecision, ValidationStatus
 from training.models import RetrainPolicy, TrainingExample, TrainingRun
+from training.services.retrain import POLICY_FIELDS
 
 
 class TrainRequestSerializer(serializers.Serializer):
@@ -117,21 +118,7 @@ class RetrainPolicySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RetrainPolicy
-        fields = [
-            "task",
-            "enabled",
-            "accuracy_threshold",
-            "accuracy_window_hours",
-            "accuracy_min_samples",
-            "min_new_examples",
-            "interval_hours",
-            "estimator",
-            "on_better_candidate",
-            "candidate_percentage",
-            "min_improvement",
-            "saved",
-            "updated_at",
-        ]
+        fields = ["task", *POLICY_FIELDS, "saved", "updated_at"]
         read_only_fields = ["updated_at"]
         extra_kwargs = {
             "accuracy_window_hours": {"min_value": 1},
