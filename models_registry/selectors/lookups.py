@@ -35,7 +35,7 @@ def model_version_get(*, organization, task: str, version: str | int) -> ModelVe
             raise NotFound(f"Model version {version!r} not found: {error}.") from error
         found = versions.filter(task=task, major=major, minor=minor, patch=patch).first()
     if found is None:
-        raise NotFound(f"Model version {version} of task {task!r} not found.")
+        raise NotFound(f"Model version {version} of task '{str(task)}' not found.")
     return found
 
 

@@ -74,7 +74,9 @@ def test_rollback_without_previous_version_is_409_with_a_clear_message(admin, tw
 def test_unknown_version_is_404(admin, two_versions):
     assert post(admin, {"action": "deploy", "version": "v9.9.9"}).status_code == 404
     ab = {"action": "ab-test", "versionA": "v1.1.0", "versionB": "v3.0.0"}
-    assert post(admin, ab).status_code == 404
+    missing = post(admin, ab)
+    assert missing.status_code == 404
+    assert missing.json()["message"] == "Model version v3.0.0 of task 'category' not found."
     assert (
         admin.get(URL, {"view": "compare", "versionA": "1.1.0", "versionB": "x"}).status_code == 404
     )
