@@ -1,11 +1,15 @@
 from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 
+from aiops.exceptions import InvalidInput
 from models_registry.choices import CLASSIFIER_TASKS, Outcome
 from models_registry.models import InferenceLog
 from models_registry.selectors import accuracy
+from training import exporting
 from training.choices import RunStatus, ValidationStatus
 from training.models import RetrainPolicy, TrainingExample, TrainingRun
 from training.triggers import RetrainFacts
@@ -274,3 +278,48 @@ def training_metrics(*, organization) -> dict:
         }
         for task in sorted(set(by_status) | set(latest))
     }
+
+
+@dataclass(frozen=True)
+class Export:
+    chunks: Iterator[str]
+    content_type: str
+    suffix: str
+
+
+def training_export(
+    *, organization, fmt: str, status: str | None = None, system: str | None = None, **filters
+) -> Export:
+    """A streamed export in `fmt` (json, csv, openai). OpenAI exports default to approved
+    examples, cover one task (or take an explicit system prompt) and need enough examples."""
+    status = status or ("approved" if fmt == "openai" else "all")
+    rows = training_example_export_list(
+        organization=organization,
+        status=None if status == "all" else status,
+        require_text=fmt == "openai",
+        **filters,
+    )
+    if fmt == "csv":
+        return Export(
+            exporting.csv_chunks(rows.iterator(chunk_size=1000)), "text/csv; charset=utf-8", "csv"
+        )
+    if fmt != "openai":
+        return Export(
+            exporting.json_chunks(rows.iterator(chunk_size=1000)), "application/json", "json"
+        )
+    n = rows.count()
+    if n < exporting.MIN_OPENAI_EXAMPLES:
+        raise InvalidInput(
+            f"OpenAI fine-tuning needs at least {exporting.MIN_OPENAI_EXAMPLES} "
+            f"examples; these filters select {n}.",
+            fields={"format": [f"At least {exporting.MIN_OPENAI_EXAMPLES} examples."]},
+        )
+    tasks = set(rows.order_by().values_list("task", flat=True).distinct()[:2])
+    if len(tasks) > 1 and not system:
+        raise InvalidInput(
+            "An OpenAI export covers one task: pass `task` (or a `system` prompt).",
+            fields={"task": ["Required for an OpenAI export of several tasks."]},
+        )
+    system = system or exporting.SYSTEM_PROMPTS[tasks.pop()]
+    chunks = exporting.openai_chunks(rows.iterator(chunk_size=1000), system=system)
+    return Export(chunks, "application/jsonl; charset=utf-8", "jsonl")

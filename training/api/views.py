@@ -10,7 +10,7 @@ from aiops.api.permissions import IsAdmin, IsReviewer
 from aiops.api.viewsets import TenantAPIView, TenantReadOnlyViewSet
 from aiops.exceptions import InvalidInput, NotFound
 from models_registry.choices import CLASSIFIER_TASKS, Task
-from training import exporting, filtersets, selectors, services
+from training import filtersets, selectors, services
 from training.api import serializers
 from training.choices import ExampleSource
 from training.tasks import label_noise_detect_task
@@ -107,46 +107,15 @@ class TrainView(TenantAPIView):
     def _export(self, request):
         query = serializers.ExportQuerySerializer(data=underscoreize(request.query_params.dict()))
         query.is_valid(raise_exception=True)
-        params = query.validated_data
-        fmt = params["format"]
-        status_filter = params.get("status", "approved" if fmt == "openai" else "all")
-        rows = selectors.training_example_export_list(
-            organization=self.organization,
-            task=params.get("task"),
-            status=None if status_filter == "all" else status_filter,
-            min_quality=params.get("min_quality"),
-            created_after=params.get("created_after"),
-            created_before=params.get("created_before"),
-            require_text=fmt == "openai",
+        params = dict(query.validated_data)
+        export = selectors.training_export(
+            organization=self.organization, fmt=params.pop("format"), **params
         )
-        if fmt == "openai":
-            tasks = set(rows.order_by().values_list("task", flat=True).distinct()[:2])
-            n = rows.count()
-            if n < exporting.MIN_OPENAI_EXAMPLES:
-                raise InvalidInput(
-                    f"OpenAI fine-tuning needs at least {exporting.MIN_OPENAI_EXAMPLES} "
-                    f"examples; these filters select {n}.",
-                    fields={"format": [f"At least {exporting.MIN_OPENAI_EXAMPLES} examples."]},
-                )
-            if len(tasks) > 1 and "system" not in params:
-                raise InvalidInput(
-                    "An OpenAI export covers one task: pass `task` (or a `system` prompt).",
-                    fields={"task": ["Required for an OpenAI export of several tasks."]},
-                )
-            system = params.get("system") or exporting.SYSTEM_PROMPTS[tasks.pop()]
-            chunks = exporting.openai_chunks(rows.iterator(chunk_size=1000), system=system)
-            content_type, suffix = "application/jsonl; charset=utf-8", "jsonl"
-        elif fmt == "csv":
-            chunks = exporting.csv_chunks(rows.iterator(chunk_size=1000))
-            content_type, suffix = "text/csv; charset=utf-8", "csv"
-        else:
-            chunks = exporting.json_chunks(rows.iterator(chunk_size=1000))
-            content_type, suffix = "application/json", "json"
         response = StreamingHttpResponse(
-            (chunk.encode("utf-8") for chunk in chunks), content_type=content_type
+            (chunk.encode("utf-8") for chunk in export.chunks), content_type=export.content_type
         )
         response["Content-Disposition"] = (
-            f'attachment; filename="training-{self.organization.slug}.{suffix}"'
+            f'attachment; filename="training-{self.organization.slug}.{export.suffix}"'
         )
         return response
 
