@@ -72,59 +72,68 @@ def _tokens(text: str) -> int:
     return len(text.split())
 
 
-def _log(organization, route, source: OperationInput, *, label, confidence, started):
-    return inference_log_record(
-        organization=organization,
-        model_version=route.version,
-        latency_ms=(time.perf_counter() - started) * 1000,
-        predicted_label=label,
-        confidence=confidence,
-        unit_id=source.unit_id,
-        arm=route.arm,
-        ab_test=route.ab_test,
-        shadow=route.shadow,
-        shadow_text=source.text,
-        tokens_in=_tokens(source.text),
-    )
+def _record(
+    model, organization, route, source: OperationInput, *, label, confidence, started, **fields
+):
+    """The inference log row and the operation row, in one transaction."""
+    with transaction.atomic():
+        log = inference_log_record(
+            organization=organization,
+            model_version=route.version,
+            latency_ms=(time.perf_counter() - started) * 1000,
+            predicted_label=label,
+            confidence=confidence,
+            unit_id=source.unit_id,
+            arm=route.arm,
+            ab_test=route.ab_test,
+            shadow=route.shadow,
+            shadow_text=source.text,
+            tokens_in=_tokens(source.text),
+        )
+        return model.objects.create(
+            organization=organization,
+            ticket=source.ticket,
+            input_text=source.text,
+            confidence=confidence,
+            processing_time_ms=log.latency_ms,
+            tokens_used=log.tokens_in,
+            model_version=route.version,
+            inference_log=log,
+            **fields,
+        )
 
 
 def classify(*, organization: Organization, source: OperationInput) -> Classification:
     started = time.perf_counter()
     route = _route(organization, Task.CATEGORY, source.unit_id)
     label, confidence = classify_text(version=route.version, text=source.text)
-    with transaction.atomic():
-        category, _ = Category.objects.get_or_create(organization=organization, name=label)
-        log = _log(organization, route, source, label=label, confidence=confidence, started=started)
-        return Classification.objects.create(
-            organization=organization,
-            ticket=source.ticket,
-            input_text=source.text,
-            category=category,
-            confidence=confidence,
-            processing_time_ms=log.latency_ms,
-            tokens_used=log.tokens_in,
-            model_version=route.version,
-            inference_log=log,
-        )
+    category, _ = Category.objects.get_or_create(organization=organization, name=label)
+    return _record(
+        Classification,
+        organization,
+        route,
+        source,
+        label=label,
+        confidence=confidence,
+        started=started,
+        category=category,
+    )
 
 
 def analyze_sentiment(*, organization: Organization, source: OperationInput) -> SentimentAnalysis:
     started = time.perf_counter()
     route = _route(organization, Task.SENTIMENT, source.unit_id)
     label, confidence = classify_text(version=route.version, text=source.text)
-    with transaction.atomic():
-        log = _log(organization, route, source, label=label, confidence=confidence, started=started)
-        return SentimentAnalysis.objects.create(
-            organization=organization,
-            ticket=source.ticket,
-            input_text=source.text,
-            sentiment=label,
-            confidence=confidence,
-            processing_time_ms=log.latency_ms,
-            tokens_used=log.tokens_in,
-            model_version=route.version,
-            inference_log=log,
-        )
+    return _record(
+        SentimentAnalysis,
+        organization,
+        route,
+        source,
+        label=label,
+        confidence=confidence,
+        started=started,
+        sentiment=label,
+    )
 
 
 def suggest(*, organization: Organization, source: OperationInput, k: int = 3) -> Suggestion:
@@ -136,25 +145,14 @@ def suggest(*, organization: Organization, source: OperationInput, k: int = 3) -
     if not matches:
         raise Unavailable("No resolved ticket resembles this one; nothing to suggest.")
     best = matches[0]
-    references = [{"ticket_id": m["ticket_id"], "score": m["score"]} for m in matches]
-    with transaction.atomic():
-        log = _log(
-            organization,
-            route,
-            source,
-            label=f"ticket:{best['ticket_id']}",
-            confidence=best["score"],
-            started=started,
-        )
-        return Suggestion.objects.create(
-            organization=organization,
-            ticket=source.ticket,
-            input_text=source.text,
-            content=best["resolution"],
-            confidence=best["score"],
-            source_references=references,
-            processing_time_ms=log.latency_ms,
-            tokens_used=log.tokens_in,
-            model_version=route.version,
-            inference_log=log,
-        )
+    return _record(
+        Suggestion,
+        organization,
+        route,
+        source,
+        label=f"ticket:{best['ticket_id']}",
+        confidence=best["score"],
+        started=started,
+        content=best["resolution"],
+        source_references=[{"ticket_id": m["ticket_id"], "score": m["score"]} for m in matches],
+    )
