@@ -8,7 +8,7 @@ from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from aiops.exceptions import InvalidInput
 from models_registry.choices import CLASSIFIER_TASKS, Outcome
 from models_registry.models import InferenceLog
-from models_registry.selectors import accuracy
+from models_registry.selectors import Accuracy, accuracy, accuracy_by
 from training import exporting
 from training.choices import RunStatus, ValidationStatus
 from training.models import RetrainPolicy, TrainingExample, TrainingRun
@@ -119,9 +119,9 @@ def retrain_facts_all(
     windows = {p.accuracy_window_hours for p in policies.values()} | {
         RetrainPolicy._meta.get_field("accuracy_window_hours").default
     }
-    judged: dict[int, dict[tuple[int, str], tuple[int, int]]] = defaultdict(dict)
+    judged: dict[int, dict[tuple[int, str], Accuracy]] = {}
     for hours in windows:
-        rows = (
+        logs = (
             InferenceLog.objects.filter(
                 task__in=CLASSIFIER_TASKS,
                 created_at__gte=now - timedelta(hours=hours),
@@ -129,14 +129,8 @@ def retrain_facts_all(
             )
             .alias(last_run_at=_last_run_at())
             .filter(Q(last_run_at__isnull=True) | Q(created_at__gt=F("last_run_at")))
-            .values("organization_id", "task")
-            .annotate(
-                correct=Count("pk", filter=Q(outcome=Outcome.CORRECT)),
-                incorrect=Count("pk", filter=Q(outcome=Outcome.INCORRECT)),
-            )
         )
-        for r in rows:
-            judged[hours][(r["organization_id"], r["task"])] = (r["correct"], r["incorrect"])
+        judged[hours] = accuracy_by(logs=logs, fields=("organization_id", "task"))
     keys = set(policies) | set(new_examples) | {k for by in judged.values() for k in by}
     out = {}
     for key in sorted(keys):
@@ -144,7 +138,8 @@ def retrain_facts_all(
         if not policy.enabled:
             continue
         run = runs.get(key, {})
-        correct, incorrect = judged[policy.accuracy_window_hours].get(key, (0, 0))
+        judged_here = judged[policy.accuracy_window_hours].get(key, Accuracy(0, 0))
+        correct, incorrect = judged_here.correct, judged_here.incorrect
         out[key] = (
             policy,
             RetrainFacts(

@@ -31,13 +31,26 @@ class Accuracy:
         return self.correct / self.judged if self.judged else None
 
 
+def _outcome_counts() -> dict:
+    return {
+        "correct": Count("pk", filter=Q(outcome=Outcome.CORRECT)),
+        "incorrect": Count("pk", filter=Q(outcome=Outcome.INCORRECT)),
+    }
+
+
 def accuracy(*, logs: QuerySet[InferenceLog]) -> Accuracy:
     """The one definition of accuracy: correct / (correct + incorrect) over judged outcomes."""
-    counts = logs.aggregate(
-        correct=Count("pk", filter=Q(outcome=Outcome.CORRECT)),
-        incorrect=Count("pk", filter=Q(outcome=Outcome.INCORRECT)),
-    )
+    counts = logs.aggregate(**_outcome_counts())
     return Accuracy(correct=counts["correct"], incorrect=counts["incorrect"])
+
+
+def accuracy_by(*, logs: QuerySet[InferenceLog], fields: tuple[str, ...]) -> dict[tuple, Accuracy]:
+    """`accuracy` for each group of `fields`, in one query (groups without logs are absent)."""
+    rows = logs.values(*fields).annotate(**_outcome_counts())
+    return {
+        tuple(row[f] for f in fields): Accuracy(correct=row["correct"], incorrect=row["incorrect"])
+        for row in rows
+    }
 
 
 def ab_test_arm_counts(*, ab_test: ABTest) -> dict[str, dict]:
