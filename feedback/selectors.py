@@ -1,8 +1,9 @@
 """Reads of the feedback app: the feedback list and the feedback statistics.
 
 Statistics are aggregate queries only: one each for the totals, the breakdown by operation
-type, by model version and the timeline, plus the registry's `accuracy` selector (the one
-definition of accuracy) once per operation type and once per model version listed."""
+type, by model version and the timeline, plus the registry's `accuracy_by` (the one definition
+of accuracy, grouped) once by task and once by the model versions listed: a fixed number of
+queries however many model versions there are."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +16,7 @@ from aiops.models import Organization
 from feedback.choices import OPERATION_TASK, FeedbackValue, OperationType, Period
 from feedback.models import Feedback
 from models_registry import semver
-from models_registry.selectors import Accuracy, accuracy, inference_log_list
+from models_registry.selectors import Accuracy, accuracy_by, inference_log_list
 
 COUNTS = {
     "total": Count("pk"),
@@ -24,6 +25,7 @@ COUNTS = {
         for value in (FeedbackValue.POSITIVE, FeedbackValue.NEGATIVE, FeedbackValue.NEUTRAL)
     },
 }
+NONE_JUDGED = Accuracy(correct=0, incorrect=0)  # a group without logs is absent from accuracy_by
 TRUNC_KIND = {Period.HOUR: "hour", Period.DAY: "day", Period.WEEK: "week", Period.MONTH: "month"}
 
 
@@ -99,7 +101,12 @@ def feedback_stats(*, organization: Organization, query: FeedbackStatsQuery) -> 
         types = [query.operation_type]
 
     totals = _rates(feedback.aggregate(**COUNTS))
-    by_task = {t: _accuracy_dict(accuracy(logs=logs.filter(task=OPERATION_TASK[t]))) for t in types}
+    task_accuracy = accuracy_by(
+        logs=logs.filter(task__in=[OPERATION_TASK[t] for t in types]), fields=("task",)
+    )
+    by_task = {
+        t: _accuracy_dict(task_accuracy.get((OPERATION_TASK[t],), NONE_JUDGED)) for t in types
+    }
     classification = by_task.get(OperationType.CLASSIFICATION)
     totals["acceptance_rate"] = classification["accuracy"] if classification else None
 
@@ -107,7 +114,7 @@ def feedback_stats(*, organization: Organization, query: FeedbackStatsQuery) -> 
         {**_rates(row), "accuracy": by_task[row["operation_type"]]}
         for row in feedback.values("operation_type").annotate(**COUNTS).order_by("operation_type")
     ]
-    version_rows = (
+    version_rows = list(
         feedback.values(
             "model_version_id",
             "model_version__task",
@@ -117,6 +124,10 @@ def feedback_stats(*, organization: Organization, query: FeedbackStatsQuery) -> 
         )
         .annotate(**COUNTS)
         .order_by("model_version__task", "model_version_id")
+    )
+    version_accuracy = accuracy_by(
+        logs=logs.filter(model_version_id__in=[row["model_version_id"] for row in version_rows]),
+        fields=("model_version_id",),
     )
     by_version = []
     for row in version_rows:
@@ -129,7 +140,7 @@ def feedback_stats(*, organization: Organization, query: FeedbackStatsQuery) -> 
                 "model_version": semver.render(tuple(parts)),
                 "task": task,
                 **_rates(row),
-                "accuracy": _accuracy_dict(accuracy(logs=logs.filter(model_version_id=version_id))),
+                "accuracy": _accuracy_dict(version_accuracy.get((version_id,), NONE_JUDGED)),
             }
         )
 
