@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class AiopsConfig(AppConfig):
     name = "aiops"
     verbose_name = "Helpdesk AI operations"
+
+    def ready(self) -> None:
+        from aiops import signals
+
+        signals.connect()

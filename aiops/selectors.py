@@ -1,5 +1,9 @@
 import hashlib
+from typing import Any
 
+import django
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import QuerySet
 
 from aiops.models import ApiToken, Category, Organization, Ticket
@@ -9,13 +13,64 @@ def token_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def api_token_get_active(*, key: str) -> ApiToken | None:
+TOKEN_CACHE_DEFAULT_SECONDS = 60
+# Bump the version when ApiToken, Membership, Organization or User change shape: a cached
+# pickle from before a migration must not be read as the new model. The Django version is in
+# the key for the same reason (a pickled model only loads cleanly into the version that made it).
+TOKEN_CACHE_KEY_VERSION = 1
+_NOT_LOOKED_UP = object()
+
+
+def api_token_cache_seconds() -> int:
+    return getattr(settings, "AIOPS_TOKEN_CACHE_SECONDS", TOKEN_CACHE_DEFAULT_SECONDS)
+
+
+def api_token_cache_key(*, key_hash: str) -> str:
+    """Keyed by the sha256 of the key, never the key itself."""
+    return f"apitoken:{TOKEN_CACHE_KEY_VERSION}:{django.__version__}:{key_hash}"
+
+
+def api_token_get_active(*, key: str, cached: Any = _NOT_LOOKED_UP) -> ApiToken | None:
+    """The unrevoked token for `key`, with its membership, organization and user loaded.
+
+    Read through the cache for AIOPS_TOKEN_CACHE_SECONDS (0: always the database). A caller
+    that already fetched `api_token_cache_key(...)` in its own `cache.get_many` passes what it
+    got (None on a miss) as `cached`, so the common case costs that one round trip. Only
+    active tokens are cached; aiops.signals deletes the entry whenever the token, its
+    membership, user or organization changes.
+    """
     if not key:
         return None
-    return (
+    key_hash = token_hash(key)
+    ttl = api_token_cache_seconds()
+    if ttl > 0:
+        cache_key = api_token_cache_key(key_hash=key_hash)
+        if cached is _NOT_LOOKED_UP:
+            cached = cache.get(cache_key)
+        if (
+            isinstance(cached, ApiToken)
+            and cached.key_hash == key_hash
+            and cached.revoked_at is None
+        ):
+            return cached
+    token = (
         ApiToken.objects.select_related("membership__organization", "membership__user")
-        .filter(key_hash=token_hash(key), revoked_at__isnull=True)
+        # The password hash has no business in a shared cache.
+        .defer("membership__user__password")
+        .filter(key_hash=key_hash, revoked_at__isnull=True)
         .first()
+    )
+    if token is not None and ttl > 0:
+        cache.set(cache_key, token, ttl)
+    return token
+
+
+def api_token_key_hashes(**filters: Any) -> list[str]:
+    """Hashes of the unrevoked tokens matching `filters`: the cache entries to drop."""
+    return list(
+        ApiToken.objects.filter(revoked_at__isnull=True, **filters).values_list(
+            "key_hash", flat=True
+        )
     )
 
 

@@ -1,14 +1,16 @@
 """Organizations, memberships and API tokens."""
 
 import secrets
+from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from aiops.choices import Role
 from aiops.models import ApiToken, Membership, Organization
-from aiops.selectors import token_hash
+from aiops.selectors import api_token_cache_key, token_hash
 
 TOKEN_PREFIX = "aio_"
 
@@ -48,4 +50,18 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+    # The post_save receiver evicts too; revoking must not depend on signals being connected.
+    api_token_cache_evict(key_hashes=[token.key_hash])
     return token
+
+
+def api_token_cache_evict(*, key_hashes: Iterable[str]) -> None:
+    """Drop the cached resolutions of these tokens, now and again when the surrounding
+    transaction commits: a request that read the old rows before the commit may have cached
+    them again in between."""
+    keys = [api_token_cache_key(key_hash=key_hash) for key_hash in key_hashes]
+    if not keys:
+        return
+    cache.delete_many(keys)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: cache.delete_many(keys), robust=True)

@@ -150,6 +150,9 @@ SPECTACULAR_SETTINGS = {
 # Failed bearer authentications allowed per client address per window before 429.
 AUTH_FAILURE_LIMIT = env.int("AIOPS_AUTH_FAILURE_LIMIT", default=20)
 AUTH_FAILURE_WINDOW_SECONDS = 300
+# How long a resolved API token is cached (0: read it from the database on every request);
+# revoking it, or changing its membership, user or organization, evicts it at once.
+AIOPS_TOKEN_CACHE_SECONDS = env.int("AIOPS_TOKEN_CACHE_SECONDS", default=60)
 
 LOGGING = {
     "version": 1,
