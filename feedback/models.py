@@ -10,8 +10,10 @@ from feedback.choices import FeedbackValue, OperationType
 class Feedback(models.Model):
     """One row per organization, operation and user: posting again updates it."""
 
+    # db_index=False here and below: a composite index in Meta leads with this column, so a
+    # one-column index would only cost every write on this (hot) table an extra index update.
     organization = models.ForeignKey(
-        "aiops.Organization", on_delete=models.CASCADE, related_name="+"
+        "aiops.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
     )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     operation_type = models.CharField(max_length=16, choices=OperationType.choices)
@@ -23,7 +25,7 @@ class Feedback(models.Model):
     was_helpful = models.BooleanField(null=True, blank=True)
     comment = models.TextField(blank=True)
     model_version = models.ForeignKey(
-        "models_registry.ModelVersion", on_delete=models.PROTECT, related_name="+"
+        "models_registry.ModelVersion", on_delete=models.PROTECT, related_name="+", db_index=False
     )
     arm = models.CharField(max_length=1, blank=True, help_text="A/B arm of the operation.")
     created_at = models.DateTimeField(auto_now_add=True)

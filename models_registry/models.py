@@ -123,13 +123,22 @@ class Deployment(models.Model):
 class InferenceLog(models.Model):
     """Every prediction, local or external, and its outcome once feedback arrives."""
 
+    # db_index=False here and below: a composite index in Meta leads with this column, so a
+    # one-column index would only cost every write on this (hot) table an extra index update.
     organization = models.ForeignKey(
-        "aiops.Organization", on_delete=models.CASCADE, related_name="+"
+        "aiops.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
     )
     task = models.CharField(max_length=16, choices=Task.choices)
-    model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="+")
+    model_version = models.ForeignKey(
+        ModelVersion, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     ab_test = models.ForeignKey(
-        "ABTest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "ABTest",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     arm = models.CharField(max_length=1, blank=True, help_text="A/B arm (A or B), if any.")
     unit_id = models.CharField(max_length=64, blank=True, help_text="Routing unit (ticket).")

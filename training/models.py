@@ -15,8 +15,13 @@ from training.choices import (
 
 
 class TrainingExample(models.Model):
+    # db_index=False: the unique (organization, task, content_hash) and the Meta indexes lead
+    # with it, so a one-column index would only cost every write an extra index update.
     organization = models.ForeignKey(
-        "aiops.Organization", on_delete=models.CASCADE, related_name="training_examples"
+        "aiops.Organization",
+        on_delete=models.CASCADE,
+        related_name="training_examples",
+        db_index=False,
     )
     task = models.CharField(max_length=16, choices=Task.choices)
     input_text = models.TextField()
@@ -69,10 +74,8 @@ class TrainingExample(models.Model):
                 fields=["organization", "task", "content_hash"], name="uniq_example_content"
             ),
         ]
+        # (organization, task, validation_status) queries use this one's prefix.
         indexes = [
-            models.Index(
-                fields=["organization", "task", "validation_status"], name="ex_org_task_status"
-            ),
             models.Index(
                 fields=["organization", "task", "validation_status", "approved_at"],
                 name="ex_org_task_approved",
