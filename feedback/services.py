@@ -24,6 +24,7 @@ import logging
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import F, Subquery
 
 from aiops.choices import SentimentLabel
 from aiops.exceptions import InvalidInput, NotFound
@@ -97,35 +98,40 @@ def _check_fields(*, operation_type: str, feedback: str, given: dict) -> None:
         raise InvalidInput("Invalid feedback.", fields=errors)
 
 
-def _operation_lock(*, organization: Organization, operation_type: str, operation_id: int):
+def _operation_lock(
+    *, organization: Organization, operation_type: str, operation_id: int, category: str | None
+):
     """The operation row, locked until the transaction ends: feedback on one operation is
-    applied one at a time, so concurrent posts cannot duplicate or lose anything."""
+    applied one at a time, so concurrent posts cannot duplicate or lose anything.
+
+    The same statement reads what the feedback needs besides the row (the log's arm and
+    predicted label, the model version, and the id of the corrected category by name), so a
+    feedback costs one read. Of all this, a concurrent feedback writes only the row itself,
+    which PostgreSQL re-reads once the lock is granted; the Feedback row, which a concurrent
+    feedback also writes, is read after the lock is held, never in this statement."""
     model = OPERATION_MODELS[operation_type]
-    related = ["inference_log", "model_version"]
-    if model is Classification:
-        related.append("category")
-    operation = (
+    query = (
         model.objects.select_for_update(of=("self",))
-        .select_related(*related)
-        .filter(organization=organization, pk=operation_id)
-        .first()
+        .select_related("model_version", *(["category"] if model is Classification else []))
+        .annotate(log_arm=F("inference_log__arm"), log_label=F("inference_log__predicted_label"))
     )
-    if operation is None:
-        raise NotFound(f"{OperationType(operation_type).label} {operation_id} not found.")
-    return operation
+    if category is not None:
+        named = Category.objects.filter(organization=organization, name=category)
+        query = query.annotate(corrected_category_pk=Subquery(named.values("pk")[:1]))
+    try:
+        return query.get(organization=organization, pk=operation_id)
+    except model.DoesNotExist:
+        raise NotFound(f"{OperationType(operation_type).label} {operation_id} not found.") from None
 
 
-def _category_by_name(*, organization: Organization, name: str) -> Category:
-    category = Category.objects.filter(organization=organization, name=name).first()
-    if category is None:
-        valid = list(
-            Category.objects.filter(organization=organization)
-            .order_by("name")
-            .values_list("name", flat=True)
-        )
-        message = f"Unknown category {name!r}. Valid categories: {', '.join(valid) or 'none'}."
-        raise InvalidInput(message, fields={"corrected_category": [message]})
-    return category
+def _unknown_category(*, organization: Organization, name: str) -> InvalidInput:
+    valid = list(
+        Category.objects.filter(organization=organization)
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
+    message = f"Unknown category {name!r}. Valid categories: {', '.join(valid) or 'none'}."
+    return InvalidInput(message, fields={"corrected_category": [message]})
 
 
 def _label_verdict(*, task: str, text: str, predicted: str, final: str | None, feedback: str):
@@ -149,22 +155,25 @@ def _negative_same_label(field: str, label: str) -> InvalidInput:
 
 
 def _apply_classification(operation: Classification, *, organization, feedback, corrected_category):
-    final = None
+    predicted = operation.category
+    final_pk, final_name = None, None
     if corrected_category is not None:
-        final = _category_by_name(organization=organization, name=corrected_category)
-        if feedback == FeedbackValue.NEGATIVE and final.pk == operation.category_id:
-            raise _negative_same_label("corrected_category", final.name)
+        final_pk, final_name = operation.corrected_category_pk, corrected_category
+        if final_pk is None:
+            raise _unknown_category(organization=organization, name=corrected_category)
+        if feedback == FeedbackValue.NEGATIVE and final_pk == predicted.pk:
+            raise _negative_same_label("corrected_category", final_name)
     elif feedback == FeedbackValue.POSITIVE:
-        final = operation.category
+        final_pk, final_name = predicted.pk, predicted.name
     verdict = _label_verdict(
         task=Task.CATEGORY,
         text=operation.input_text,
-        predicted=operation.category.name,
-        final=final.name if final else None,
+        predicted=predicted.name,
+        final=final_name,
         feedback=feedback,
     )
     operation.was_accepted = verdict.correct
-    operation.corrected_category = final if final and final.pk != operation.category_id else None
+    operation.corrected_category_id = final_pk if final_pk != predicted.pk else None
     return verdict, ["was_accepted", "corrected_category"]
 
 
@@ -196,15 +205,15 @@ def _apply_suggestion(operation: Suggestion, *, feedback, was_used, was_helpful)
     fields = ["was_used", "was_helpful"]
     if not correct:
         return _Verdict(correct=correct, true_label=""), fields
-    log = operation.inference_log
+    true_label = operation.log_label or ""
     if len(operation.content.strip()) > MAX_LABEL_LENGTH:
         # The training app takes labels of at most MAX_LABEL_LENGTH characters; cutting a reply
         # would teach a wrong one, so a longer suggestion is judged but not made an example.
         logger.warning("Suggestion %s is too long to become a training example.", operation.pk)
-        return _Verdict(correct=True, true_label=log.predicted_label if log else ""), fields
+        return _Verdict(correct=True, true_label=true_label), fields
     verdict = _Verdict(
         correct=True,
-        true_label=log.predicted_label if log else "",
+        true_label=true_label,
         example_task=Task.SUGGESTION,
         example_label=operation.content,
         example_source=ExampleSource.USER_ACCEPTANCE,
@@ -238,7 +247,10 @@ def feedback_submit(
     }
     _check_fields(operation_type=operation_type, feedback=feedback, given=given)
     operation = _operation_lock(
-        organization=organization, operation_type=operation_type, operation_id=operation_id
+        organization=organization,
+        operation_type=operation_type,
+        operation_id=operation_id,
+        category=corrected_category,
     )
     if operation_type == OperationType.CLASSIFICATION:
         verdict, fields = _apply_classification(
@@ -258,17 +270,18 @@ def feedback_submit(
     operation.feedback_comment = comment
     operation.save(update_fields=[*fields, "feedback_comment", "updated_at"])
 
-    log = operation.inference_log
     # Every writer of this row holds the operation's lock, so a plain read-then-write is safe
     # (and cheaper than update_or_create's savepoints); the unique constraint backs it up.
-    record = Feedback.objects.filter(
-        organization=organization,
-        operation_type=operation_type,
-        operation_id=operation.pk,
-        user=user,
-    ).first()
-    created = record is None
-    if created:
+    try:
+        record = Feedback.objects.get(
+            organization=organization,
+            operation_type=operation_type,
+            operation_id=operation.pk,
+            user=user,
+        )
+        created = False
+    except Feedback.DoesNotExist:
+        created = True
         record = Feedback(
             organization=organization,
             operation_type=operation_type,
@@ -282,11 +295,13 @@ def feedback_submit(
     record.was_helpful = was_helpful
     record.comment = comment
     record.model_version = operation.model_version
-    record.arm = log.arm if log else ""
+    record.arm = operation.log_arm or ""
     record.save()
-    if log is not None:
+    if operation.inference_log_id is not None:
         inference_log_record_outcome(
-            inference_log_id=log.pk, correct=verdict.correct, true_label=verdict.true_label
+            inference_log_id=operation.inference_log_id,
+            correct=verdict.correct,
+            true_label=verdict.true_label,
         )
     example = None
     if verdict.example_task:

@@ -2,7 +2,6 @@ from rest_framework import serializers
 
 from aiops.choices import SentimentLabel
 from feedback.choices import FeedbackValue, OperationType, Period
-from feedback.models import Feedback
 
 
 class FeedbackSubmitSerializer(serializers.Serializer):
@@ -22,27 +21,23 @@ class FeedbackSubmitSerializer(serializers.Serializer):
     )
 
 
-class FeedbackSerializer(serializers.ModelSerializer):
-    feedback_id = serializers.IntegerField(source="pk")
-    model_version = serializers.CharField(source="model_version.version")
+class FeedbackSerializer(serializers.Serializer):
+    """One Feedback row. Declared field by field rather than as a ModelSerializer: it is on
+    the feedback POST's hot path, and a ModelSerializer introspects the model on every use."""
 
-    class Meta:
-        model = Feedback
-        fields = [
-            "feedback_id",
-            "operation_type",
-            "operation_id",
-            "feedback",
-            "corrected_category",
-            "corrected_sentiment",
-            "was_used",
-            "was_helpful",
-            "comment",
-            "model_version",
-            "arm",
-            "created_at",
-            "updated_at",
-        ]
+    feedback_id = serializers.IntegerField(source="pk")
+    operation_type = serializers.ChoiceField(choices=OperationType.choices)
+    operation_id = serializers.IntegerField()
+    feedback = serializers.ChoiceField(choices=FeedbackValue.choices)
+    corrected_category = serializers.CharField()
+    corrected_sentiment = serializers.ChoiceField(choices=SentimentLabel.choices, allow_blank=True)
+    was_used = serializers.BooleanField(allow_null=True)
+    was_helpful = serializers.BooleanField(allow_null=True)
+    comment = serializers.CharField()
+    model_version = serializers.CharField(source="model_version.version")
+    arm = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
 
 
 class FeedbackSubmissionSerializer(serializers.Serializer):

@@ -188,7 +188,9 @@ def _is_reviewed(example: TrainingExample) -> bool:
     return (example.quality_parts or {}).get("review") in REVIEW_QUALITY
 
 
-@transaction.atomic
+# savepoint=False: inside a caller's transaction (feedback) a failure here fails that whole
+# transaction anyway, so the savepoint's two round trips would buy nothing.
+@transaction.atomic(savepoint=False)
 def training_example_upsert(
     *,
     organization: Organization,
@@ -221,11 +223,8 @@ def training_example_upsert(
     else:
         vote_key = ""
     now = timezone.now()
-    example = (
-        TrainingExample.objects.select_for_update()
-        .filter(organization=organization, task=task, content_hash=digest)
-        .first()
-    )
+    key = {"organization": organization, "task": task, "content_hash": digest}
+    example = TrainingExample.objects.select_for_update().filter(**key).first()
     if example is None:
         try:
             with transaction.atomic():
@@ -247,9 +246,7 @@ def training_example_upsert(
                 _rescore(example)
                 example.save()
         except IntegrityError:  # a concurrent insert of the same text won: merge into it
-            example = TrainingExample.objects.select_for_update().get(
-                organization=organization, task=task, content_hash=digest
-            )
+            example = TrainingExample.objects.select_for_update().get(**key)
         else:
             _event(
                 example,
