@@ -1,6 +1,8 @@
 """POST /api/ai/feedback through gunicorn on PostgreSQL, with 1M inference logs and 100k
 classifications already stored: p50 / p95 with one client (the service time), then throughput
-and p95 with 16 concurrent clients. Every loop is bounded; the server listens on 127.0.0.1.
+and p95 with 16 concurrent clients. Before each, the same server's cheapest authenticated
+request (GET /api/categories) with as many clients: the machine's ceiling for any DRF request,
+to read the feedback figures against. Every loop is bounded; the server listens on 127.0.0.1.
 
 Run (needs PostgreSQL; Redis if REDIS_URL is set, else production settings cannot start):
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/aiops_bench_feedback \
@@ -16,7 +18,6 @@ import json
 import os
 import random
 import signal
-import statistics
 import subprocess
 import sys
 import threading
@@ -196,9 +197,9 @@ def reference_latencies(port: int, key: str, requests: int) -> list[float]:
     return latencies
 
 
-def run_clients(port, key, operation_ids, clients: int) -> tuple[list[float], float, int]:
-    """Each client posts its share of `operation_ids` (bounded); returns latencies, wall
-    seconds and errors."""
+def run_clients(port, key, operation_ids, clients: int, *, reference: bool = False):
+    """Each client posts its share of `operation_ids` (bounded; with `reference`, it makes as
+    many reference GETs instead); returns latencies, wall seconds and errors."""
     shares = [operation_ids[i::clients] for i in range(clients)]
     latencies: list[list[float]] = [[] for _ in range(clients)]
     errors: list[int] = [0] * clients
@@ -207,6 +208,9 @@ def run_clients(port, key, operation_ids, clients: int) -> tuple[list[float], fl
     def work(i: int) -> None:
         client, rng = Client(port, key), random.Random(i)
         barrier.wait(timeout=30)
+        if reference:
+            latencies[i] = reference_latencies(port, key, len(shares[i]))
+            return
         for operation in shares[i]:
             latencies[i].append(client.post(operation, rng))
         errors[i] = len(client.errors)
@@ -221,6 +225,15 @@ def run_clients(port, key, operation_ids, clients: int) -> tuple[list[float], fl
         thread.join(timeout=600)
     wall = time.perf_counter() - started
     return [x for per in latencies for x in per], wall, sum(errors)
+
+
+def report(label: str, latencies: list[float], wall: float, errors: int | None = None) -> None:
+    line = (
+        f"{label}: {len(latencies)} requests, {len(latencies) / wall:.0f} req/s, "
+        f"p50 {percentile(latencies, 50):.2f} ms, p95 {percentile(latencies, 95):.2f} ms, "
+        f"p99 {percentile(latencies, 99):.2f} ms"
+    )
+    print(line + ("" if errors is None else f", errors {errors}"))
 
 
 def main() -> None:
@@ -263,26 +276,18 @@ def main() -> None:
         run_clients(args.port, key, warm1, 1)
         analyze()
         print(f"load average before measuring: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
-        reference = reference_latencies(args.port, key, 500)
-        print(
-            f"reference:  500 authenticated GET /api/categories, p50 "
-            f"{percentile(reference, 50):.2f} ms, p95 {percentile(reference, 95):.2f} ms"
-        )
+        latencies, wall, _ = run_clients(args.port, key, single[:500], 1, reference=True)
+        report("reference GET /api/categories, 1 client", latencies, wall)
         latencies, wall, errors = run_clients(args.port, key, single, 1)
-        print(
-            f"1 client:   {len(latencies)} POSTs, p50 {percentile(latencies, 50):.2f} ms, "
-            f"p95 {percentile(latencies, 95):.2f} ms, p99 {percentile(latencies, 99):.2f} ms, "
-            f"mean {statistics.fmean(latencies):.2f} ms, {len(latencies) / wall:.0f} req/s, "
-            f"errors {errors}"
-        )
+        report("feedback POST, 1 client", latencies, wall, errors)
         run_clients(args.port, key, warm16, args.clients)
         analyze()
-        latencies, wall, errors = run_clients(args.port, key, concurrent, args.clients)
-        print(
-            f"{args.clients} clients: {len(latencies)} POSTs, {len(latencies) / wall:.0f} req/s, "
-            f"p50 {percentile(latencies, 50):.2f} ms, p95 {percentile(latencies, 95):.2f} ms, "
-            f"p99 {percentile(latencies, 99):.2f} ms, errors {errors}"
+        latencies, wall, _ = run_clients(
+            args.port, key, concurrent[:2000], args.clients, reference=True
         )
+        report(f"reference GET /api/categories, {args.clients} clients", latencies, wall)
+        latencies, wall, errors = run_clients(args.port, key, concurrent, args.clients)
+        report(f"feedback POST, {args.clients} clients", latencies, wall, errors)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
