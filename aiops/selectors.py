@@ -13,7 +13,6 @@ def token_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-TOKEN_CACHE_DEFAULT_SECONDS = 60
 # Bump the version when ApiToken, Membership, Organization or User change shape: a cached
 # pickle from before a migration must not be read as the new model. The Django version is in
 # the key for the same reason (a pickled model only loads cleanly into the version that made it).
@@ -22,7 +21,7 @@ _NOT_LOOKED_UP = object()
 
 
 def api_token_cache_seconds() -> int:
-    return getattr(settings, "AIOPS_TOKEN_CACHE_SECONDS", TOKEN_CACHE_DEFAULT_SECONDS)
+    return settings.AIOPS_TOKEN_CACHE_SECONDS
 
 
 def api_token_cache_key(*, key_hash: str) -> str:
