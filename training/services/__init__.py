@@ -5,12 +5,14 @@ One module per concern; import from the package (`from training.services import 
 from training.services.examples import (
     BATCH,
     REVIEW_QUALITY,
+    ExampleVote,
     ImportSummary,
     content_hash,
     examples_import,
     normalize_text,
     training_example_add,
     training_example_upsert,
+    training_examples_upsert,
 )
 from training.services.label_noise import NoiseSummary, label_noise_detect
 from training.services.retrain import (
@@ -41,6 +43,7 @@ from training.services.runs import (
 
 __all__ = [
     "BATCH",
+    "ExampleVote",
     "ImportSummary",
     "MIN_EXAMPLES",
     "NoiseSummary",
@@ -65,6 +68,7 @@ __all__ = [
     "training_example_reject",
     "training_example_relabel",
     "training_example_upsert",
+    "training_examples_upsert",
     "training_examples_review",
     "training_run_create",
     "training_run_execute",

@@ -1,0 +1,99 @@
+"""training_examples_upsert: many votes in one call, applied in order, in a constant number
+of statements, retried when a concurrent insert of the same text wins."""
+
+from unittest import mock
+
+import pytest
+from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
+
+from training import services
+from training.models import TrainingExample
+from training.services import ExampleVote
+
+pytestmark = pytest.mark.django_db
+
+TEXT = "My card has not arrived yet"
+
+
+def vote(label="card_arrival", text=TEXT, **kw) -> ExampleVote:
+    kw.setdefault("source", "user_acceptance")
+    return ExampleVote(task="category", text=text, label=label, **kw)
+
+
+def test_votes_apply_in_order_and_return_each_votes_example(org):
+    existing = services.training_example_upsert(
+        organization=org,
+        task="category",
+        text="Where is my refund",
+        label="refund",
+        source="user_acceptance",
+    )
+    votes = [
+        vote(feedback_id=1),
+        vote(label="card_delivery", text=f"  {TEXT.upper()} ", feedback_id=2),
+        vote(label="refund", text="Where is my refund", feedback_id=3),
+        vote(label="card_delivery", feedback_id=4),
+    ]
+    examples = services.training_examples_upsert(organization=org, votes=votes)
+    assert TrainingExample.objects.count() == 2
+    new = TrainingExample.objects.exclude(pk=existing.pk).get()
+    assert [ex.pk for ex in examples] == [new.pk, new.pk, existing.pk, new.pk]
+    assert new.label_votes == {"card_arrival": 1, "card_delivery": 2}
+    assert new.expected_output == "card_delivery"
+    assert new.feedback_id == 4
+    assert list(new.events.order_by("pk").values_list("action", "to_label")) == [
+        ("created", "card_arrival"),
+        ("merged", "card_delivery"),
+        ("merged", "card_delivery"),
+    ]
+    existing.refresh_from_db()
+    assert existing.label_votes == {"refund": 2}
+    assert existing.events.count() == 2
+
+
+def test_statement_count_does_not_grow_with_the_votes(org):
+    def upsert(n: int, prefix: str) -> int:
+        votes = [vote(text=f"{prefix} ticket number {i}", feedback_id=i) for i in range(n)]
+        with CaptureQueriesContext(connection) as queries:
+            services.training_examples_upsert(organization=org, votes=votes)
+        return len(queries)
+
+    one, many = upsert(1, "new"), upsert(40, "other")
+    assert one == many
+    # Merging into the examples that exist: an UPDATE instead of the insert, still constant.
+    assert upsert(1, "new") == upsert(40, "other")
+
+
+def test_a_lost_insert_race_is_retried_and_merges(org):
+    """Another transaction inserts the same text between this call's read and its insert:
+    the insert fails on the unique constraint, and the retry merges into that row."""
+    real = services.examples._new_example
+    calls = []
+
+    def racing(*args, **kw):
+        example = real(*args, **kw)
+        if not calls:
+            TrainingExample.objects.create(**_fields(example), label_votes={"refund": 1})
+        calls.append(example)
+        return example
+
+    with mock.patch.object(services.examples, "_new_example", side_effect=racing):
+        example = services.training_examples_upsert(organization=org, votes=[vote()])[0]
+    assert len(calls) == 1  # the retry found the row and merged into it
+    assert TrainingExample.objects.get().pk == example.pk
+    assert example.label_votes == {"refund": 1, "card_arrival": 1}
+
+
+def test_it_gives_up_after_three_lost_races(org):
+    failing = mock.patch.object(
+        TrainingExample.objects, "bulk_create", side_effect=IntegrityError("duplicate")
+    )
+    with failing as bulk_create, pytest.raises(IntegrityError):
+        services.training_examples_upsert(organization=org, votes=[vote()])
+    assert bulk_create.call_count == services.examples.UPSERT_ATTEMPTS
+
+
+def _fields(example: TrainingExample) -> dict:
+    names = ("organization", "task", "content_hash", "input_text", "source")
+    return {name: getattr(example, name) for name in names}
