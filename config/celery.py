@@ -16,6 +16,10 @@ app.conf.beat_schedule = {
         "task": "training.tasks.retrain_check",
         "schedule": crontab(minute="*/5"),
     },
+    "feedback-examples": {
+        "task": "feedback.tasks.feedback_examples_apply_task",
+        "schedule": crontab(minute="*"),
+    },
     "registry-guardrails": {
         "task": "models_registry.tasks.guardrails_check_task",
         "schedule": crontab(minute="*/5"),

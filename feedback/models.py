@@ -28,6 +28,9 @@ class Feedback(models.Model):
         "models_registry.ModelVersion", on_delete=models.PROTECT, related_name="+", db_index=False
     )
     arm = models.CharField(max_length=1, blank=True, help_text="A/B arm of the operation.")
+    training_pending = models.BooleanField(
+        default=False, help_text="Votes for a training example the examples sweep has not applied."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -46,6 +49,10 @@ class Feedback(models.Model):
                 fields=["organization", "operation_type", "created_at"], name="fb_org_type_time"
             ),
             models.Index(fields=["model_version", "created_at"], name="fb_version_time"),
+            # The sweep's queue: small, since the sweep empties it within seconds.
+            models.Index(
+                fields=["id"], name="fb_training_pending", condition=models.Q(training_pending=True)
+            ),
         ]
 
     def __str__(self) -> str:

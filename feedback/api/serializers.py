@@ -43,9 +43,9 @@ class FeedbackSerializer(serializers.Serializer):
 class FeedbackSubmissionSerializer(serializers.Serializer):
     feedback = FeedbackSerializer()
     created = serializers.BooleanField()
-    training_example_id = serializers.IntegerField(
-        source="training_example.pk", allow_null=True, default=None
-    )
+    # The training example this feedback votes for is written by the examples sweep, within
+    # seconds of the response: true when there is one to write.
+    training_example_queued = serializers.BooleanField()
 
 
 class FeedbackStatsQuerySerializer(serializers.Serializer):

@@ -1,6 +1,8 @@
 """Operations to give feedback on, made directly (no training): a model version per task,
 an inference log per operation (through the registry's service), and the operation row."""
 
+from django.test import TestCase
+
 from aiops.models import Category, Classification, SentimentAnalysis, Suggestion
 from models_registry.models import ModelVersion
 from models_registry.services import inference_log_record
@@ -72,3 +74,10 @@ def make_suggestion(organization, *, text=TEXT, arm="") -> Suggestion:
         model_version=mv,
         inference_log=_log(organization, mv, "ticket:42", arm),
     )
+
+
+def post_feedback(client, body):
+    """POST the body, then run what its commit queued: the examples sweep (a Celery task,
+    eager in tests), which writes the training example the feedback votes for."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post("/api/ai/feedback", body, format="json")

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from aiops.models import Classification
 from feedback.models import Feedback
+from feedback.services import submit
 from models_registry.models import InferenceLog
 from tests.feedback.operations import make_classification
 from training.models import TrainingExample
@@ -150,12 +151,34 @@ def test_a_failure_late_in_the_transaction_rolls_everything_back(classification,
     client = APIClient(raise_request_exception=False)
     client.credentials(**agent_client._credentials)
     body = body_for(classification, feedback="negative", correctedCategory="Account")
-    with mock.patch("feedback.services.training_example_upsert", side_effect=RuntimeError("x")):
+    # The transaction's last write fails: the operation and the Feedback row roll back too.
+    failing = mock.patch(
+        "feedback.services.submit.inference_log_record_outcome", side_effect=RuntimeError("x")
+    )
+    with failing:
         response = client.post(URL, body, format="json")
     assert response.status_code == 500
     assert response.json()["error"] == "server_error"
     assert_nothing_written(classification)
     assert Classification.objects.get(pk=classification.pk).was_accepted is None
+
+
+def test_an_operation_deleted_after_it_was_read_is_404(classification, agent_client):
+    """The read takes no lock; the operation's UPDATE finds it gone and nothing is written."""
+    real = submit._operation_read
+
+    def read_then_delete(**kwargs):
+        row = real(**kwargs)
+        Classification.objects.filter(pk=classification.pk).delete()
+        return row
+
+    body = body_for(classification, feedback="positive")
+    with mock.patch.object(submit, "_operation_read", side_effect=read_then_delete):
+        response = agent_client.post(URL, body, format="json")
+    assert response.status_code == 404
+    assert not Feedback.objects.exists()
+    log = InferenceLog.objects.get(pk=classification.inference_log_id)
+    assert log.outcome == "unknown"
 
 
 def test_without_a_token_is_401(classification):

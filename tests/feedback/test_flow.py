@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from aiops.models import Category, Ticket
 from feedback.models import Feedback
 from models_registry.models import InferenceLog
+from tests.feedback.operations import post_feedback
 from training.models import TrainingExample
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +42,7 @@ def test_feedback_on_real_operations_feeds_accuracy_and_training(trained_org, ag
         },
     ]
     for body in posts:
-        response = agent_client.post("/api/ai/feedback", body, format="json")
+        response = post_feedback(agent_client, body)
         assert response.status_code == 201, response.json()
     outcomes = dict(
         InferenceLog.objects.filter(organization=trained_org).values_list("task", "outcome")

@@ -5,6 +5,7 @@ import pytest
 
 from feedback.models import Feedback
 from models_registry.models import InferenceLog
+from tests.feedback.operations import post_feedback
 from training.models import TrainingExample
 
 pytestmark = pytest.mark.django_db
@@ -13,7 +14,7 @@ URL = "/api/ai/feedback"
 
 
 def post(client, body):
-    return client.post(URL, body, format="json")
+    return post_feedback(client, body)
 
 
 def test_seed_body_corrects_a_classification(classification, agent_client):
@@ -49,7 +50,7 @@ def test_seed_body_corrects_a_classification(classification, agent_client):
     assert log.outcome_at is not None
 
     example = TrainingExample.objects.get()
-    assert body["trainingExampleId"] == example.pk
+    assert body["trainingExampleQueued"] is True
     assert (example.task, example.expected_output) == ("category", "Technical Issue")
     assert example.input_text == classification.input_text
     assert example.source == "user_correction"

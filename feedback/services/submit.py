@@ -1,0 +1,291 @@
+"""Submitting feedback: one request reads the operation, then one transaction updates the
+operation record, upserts the Feedback row and records the outcome on the inference log that
+made the prediction. The training example the feedback votes for is applied after commit, in
+bulk, by the examples sweep (feedback.services.examples): on the request path it cost about
+40% of the time, for data that only matters at the next training run.
+
+The operation record always reflects the latest feedback posted on it, by whichever user; the
+Feedback row is per user and posting again replaces it. The rules of what a feedback means
+are in feedback.verdicts.
+"""
+
+import functools
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Subquery
+from django.utils import timezone
+
+from aiops.choices import SentimentLabel
+from aiops.exceptions import InvalidInput, NotFound
+from aiops.models import Category, Classification, Organization, SentimentAnalysis, Suggestion
+from feedback import verdicts
+from feedback.choices import FeedbackValue, OperationType
+from feedback.models import Feedback
+from models_registry.models import ModelVersion
+from models_registry.services import inference_log_record_outcome
+
+OPERATION_MODELS = {
+    OperationType.CLASSIFICATION: Classification,
+    OperationType.SUGGESTION: Suggestion,
+    OperationType.SENTIMENT: SentimentAnalysis,
+}
+
+# Which optional fields make sense for which operation type.
+FIELD_OPERATION_TYPES = {
+    "corrected_category": OperationType.CLASSIFICATION,
+    "corrected_sentiment": OperationType.SENTIMENT,
+    "was_used": OperationType.SUGGESTION,
+    "was_helpful": OperationType.SUGGESTION,
+}
+
+# What a submission reads of its operation (with its inference log and model version).
+READ_FIELDS = (
+    "inference_log_id",
+    "model_version_id",
+    "model_version__major",
+    "model_version__minor",
+    "model_version__patch",
+    "inference_log__arm",
+)
+
+
+@dataclass(frozen=True)
+class FeedbackSubmission:
+    feedback: Feedback
+    created: bool
+    # True when the feedback votes for a training example (the sweep applies it shortly).
+    training_example_queued: bool
+
+
+def _check_fields(*, operation_type: str, feedback: str, given: dict) -> None:
+    errors: dict[str, list[str]] = {}
+    if operation_type not in OperationType.values:
+        errors["operation_type"] = [f"Must be one of: {', '.join(OperationType.values)}."]
+    if feedback not in FeedbackValue.values:
+        errors["feedback"] = [f"Must be one of: {', '.join(FeedbackValue.values)}."]
+    if errors:
+        raise InvalidInput("Invalid feedback.", fields=errors)
+    for name, value in given.items():
+        if value is not None and FIELD_OPERATION_TYPES[name] != operation_type:
+            errors[name] = [f"Only for {FIELD_OPERATION_TYPES[name]} feedback."]
+    for name in ("corrected_category", "corrected_sentiment"):
+        if given[name] is not None and feedback == FeedbackValue.POSITIVE and name not in errors:
+            errors[name] = ["A positive feedback accepts the prediction: no correction with it."]
+    sentiment = given["corrected_sentiment"]
+    if sentiment is not None and sentiment not in SentimentLabel.values and not errors:
+        errors["corrected_sentiment"] = [f"Must be one of: {', '.join(SentimentLabel.values)}."]
+    helpful = given["was_helpful"]
+    if helpful is not None and "was_helpful" not in errors:
+        if helpful is False and feedback == FeedbackValue.POSITIVE:
+            errors["was_helpful"] = ["Contradicts a positive feedback."]
+        elif helpful is True and feedback == FeedbackValue.NEGATIVE:
+            errors["was_helpful"] = ["Contradicts a negative feedback."]
+    if errors:
+        raise InvalidInput("Invalid feedback.", fields=errors)
+
+
+def _operation_read(*, organization, operation_type: str, operation_id: int, category: str | None):
+    """The operation's prediction, inference log and model version, plus (for a corrected
+    category) that category's id, in one statement and as a dict: on this path the ORM, not
+    PostgreSQL, is the cost. No lock: everything read here is fixed when the operation is made.
+    """
+    model = OPERATION_MODELS[operation_type]
+    fields = (*verdicts.OPERATION_FIELDS, *READ_FIELDS, *verdicts.PREDICTION_FIELDS[operation_type])
+    extra = {}
+    if category is not None:
+        named = Category.objects.filter(organization=organization, name=category)
+        extra["correction_id"] = Subquery(named.values("pk")[:1])
+    rows = model.objects.filter(organization=organization, pk=operation_id).values(*fields, **extra)
+    # Not .first(): its ORDER BY costs more to compile than the query takes to run.
+    row = next(iter(rows), None)
+    if row is None:
+        raise NotFound(f"{OperationType(operation_type).label} {operation_id} not found.")
+    return row
+
+
+def _unknown_category(*, organization: Organization, name: str) -> InvalidInput:
+    valid = Category.objects.filter(organization=organization).order_by("name")
+    valid = list(valid.values_list("name", flat=True))
+    message = f"Unknown category {name!r}. Valid categories: {', '.join(valid) or 'none'}."
+    return InvalidInput(message, fields={"corrected_category": [message]})
+
+
+def _negative_same_label(field: str, label: str) -> InvalidInput:
+    message = f"{label!r} is the predicted label: a negative feedback corrects it to another."
+    return InvalidInput(message, fields={field: [message]})
+
+
+def _operation_changes(
+    operation: dict, *, organization, operation_type: str, given: dict, verdict: verdicts.Verdict
+) -> dict:
+    """The operation record's new business fields (400 on a correction that cannot be)."""
+    feedback = given["feedback"]
+    if operation_type == OperationType.SUGGESTION:
+        helpful = verdicts.suggestion_helpful(feedback=feedback, was_helpful=given["was_helpful"])
+        return {"was_used": given["was_used"], "was_helpful": helpful}
+    classification = operation_type == OperationType.CLASSIFICATION
+    field = "corrected_category" if classification else "corrected_sentiment"
+    corrected = given[field]
+    predicted = operation[verdicts.PREDICTED_FIELD[operation_type]]
+    if corrected is not None and classification and operation["correction_id"] is None:
+        raise _unknown_category(organization=organization, name=corrected)
+    if corrected is not None and feedback == FeedbackValue.NEGATIVE and corrected == predicted:
+        raise _negative_same_label(field, corrected)
+    changed = corrected is not None and corrected != predicted
+    if classification:
+        correction = {"corrected_category_id": operation["correction_id"] if changed else None}
+    else:
+        correction = {"corrected_sentiment": corrected if changed else ""}
+    return {**correction, "was_accepted": verdict.correct}
+
+
+UPSERT_COLUMNS = (
+    "organization_id",
+    "user_id",
+    "operation_type",
+    "operation_id",
+    "feedback",
+    "corrected_category",
+    "corrected_sentiment",
+    "was_used",
+    "was_helpful",
+    "comment",
+    "model_version_id",
+    "arm",
+    "training_pending",
+    "created_at",
+    "updated_at",
+)
+UNIQUE_COLUMNS = ("organization_id", "operation_type", "operation_id", "user_id")
+
+
+@functools.cache
+def _upsert_sql() -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in UPSERT_COLUMNS)
+    updates = ", ".join(
+        f"{quote(c)} = EXCLUDED.{quote(c)}"
+        for c in UPSERT_COLUMNS
+        if c not in UNIQUE_COLUMNS and c != "created_at"
+    )
+    return (
+        f"INSERT INTO {quote(Feedback._meta.db_table)} ({columns}) "
+        f"VALUES ({', '.join(['%s'] * len(UPSERT_COLUMNS))}) "
+        f"ON CONFLICT ({', '.join(quote(c) for c in UNIQUE_COLUMNS)}) DO UPDATE SET {updates} "
+        f"RETURNING {quote('id')}, {quote('created_at')}"
+    )
+
+
+def _feedback_upsert(record: Feedback) -> bool:
+    """Insert the user's Feedback row or replace the one there (ON CONFLICT on the unique
+    constraint: one statement, where get-then-save took two and the ORM's upsert cannot say
+    which it did). Sets the row's id and created_at; returns whether it was created."""
+    fields = [Feedback._meta.get_field(column) for column in UPSERT_COLUMNS]
+    params = [f.get_db_prep_save(f.pre_save(record, add=True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(_upsert_sql(), params)
+        pk, created_at = cursor.fetchone()
+    created_field = Feedback._meta.get_field("created_at")
+    column = created_field.get_col(Feedback._meta.db_table)
+    for converter in connection.ops.get_db_converters(column):
+        created_at = converter(created_at, column, connection)
+    created = created_at == record.created_at
+    record.pk, record.created_at = pk, created_at
+    return created
+
+
+def feedback_submit(
+    *,
+    organization: Organization,
+    user,
+    operation_type: str,
+    operation_id: int,
+    feedback: str,
+    corrected_category: str | None = None,
+    corrected_sentiment: str | None = None,
+    was_used: bool | None = None,
+    was_helpful: bool | None = None,
+    comment: str = "",
+) -> FeedbackSubmission:
+    """Apply one user's feedback on one operation (see feedback.verdicts for the rules).
+    The same user posting again for the same operation updates everything, never duplicates."""
+    if corrected_category is not None:
+        corrected_category = corrected_category.strip() or None
+    given = {
+        "corrected_category": corrected_category,
+        "corrected_sentiment": corrected_sentiment,
+        "was_used": was_used,
+        "was_helpful": was_helpful,
+    }
+    _check_fields(operation_type=operation_type, feedback=feedback, given=given)
+    operation = _operation_read(
+        organization=organization,
+        operation_type=operation_type,
+        operation_id=operation_id,
+        category=corrected_category,
+    )
+    verdict = verdicts.verdict(
+        operation_type=operation_type,
+        operation=operation,
+        feedback=feedback,
+        corrected=corrected_category or corrected_sentiment,
+        was_used=was_used,
+        was_helpful=was_helpful,
+    )
+    changes = _operation_changes(
+        operation,
+        organization=organization,
+        operation_type=operation_type,
+        given={**given, "feedback": feedback},
+        verdict=verdict,
+    )
+    record = Feedback(
+        organization=organization,
+        user=user,
+        operation_type=operation_type,
+        operation_id=operation["id"],
+        feedback=feedback,
+        corrected_category=corrected_category or "",
+        corrected_sentiment=corrected_sentiment or "",
+        was_used=was_used,
+        was_helpful=was_helpful,
+        comment=comment,
+        # The version as read: enough to link the row and to show "v1.2.0".
+        model_version=ModelVersion(
+            pk=operation["model_version_id"],
+            major=operation["model_version__major"],
+            minor=operation["model_version__minor"],
+            patch=operation["model_version__patch"],
+        ),
+        arm=operation["inference_log__arm"] or "",
+        training_pending=bool(verdict.example_task),
+    )
+    with transaction.atomic():
+        # The UPDATE takes the operation's row lock first: every feedback on one operation
+        # then writes its rows one at a time, so concurrent posts cannot interleave.
+        updated = (
+            OPERATION_MODELS[operation_type]
+            .objects.filter(pk=operation["id"])
+            .update(**changes, feedback_comment=comment, updated_at=timezone.now())
+        )
+        if not updated:  # deleted since it was read
+            raise NotFound(f"{OperationType(operation_type).label} {operation_id} not found.")
+        created = _feedback_upsert(record)
+        if operation["inference_log_id"] is not None:
+            inference_log_record_outcome(
+                inference_log_id=operation["inference_log_id"],
+                correct=verdict.correct,
+                true_label=verdict.true_label,
+            )
+        if record.training_pending:
+            transaction.on_commit(_examples_apply_soon, robust=True)
+    return FeedbackSubmission(
+        feedback=record, created=created, training_example_queued=record.training_pending
+    )
+
+
+def _examples_apply_soon() -> None:
+    from feedback.tasks import feedback_examples_apply_soon
+
+    feedback_examples_apply_soon()

@@ -1,0 +1,133 @@
+"""The examples sweep: a submission marks its Feedback row, queues one sweep on commit, and the
+sweep turns pending rows into training-example votes, once per version of each row."""
+
+from unittest import mock
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
+
+from config.celery import app
+from feedback import tasks
+from feedback.models import Feedback
+from feedback.services import feedback_examples_apply
+from tests.feedback.operations import make_classification, make_sentiment
+from training.models import TrainingExample
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/ai/feedback"
+
+
+def body(operation, feedback="positive", **extra):
+    return {
+        "operationType": "classification",
+        "operationId": operation.pk,
+        "feedback": feedback,
+        **extra,
+    }
+
+
+def test_the_sweep_applies_a_pending_row_once(classification, agent_client):
+    response = agent_client.post(URL, body(classification), format="json")  # no commit hooks
+    assert response.json()["trainingExampleQueued"] is True
+    assert Feedback.objects.get().training_pending is True
+    assert not TrainingExample.objects.exists()
+
+    assert feedback_examples_apply() == 1
+    example = TrainingExample.objects.get()
+    assert (example.expected_output, example.label_votes) == ("Billing", {"Billing": 1})
+    assert example.feedback_id == Feedback.objects.get().pk
+    assert Feedback.objects.get().training_pending is False
+    assert feedback_examples_apply() == 0
+    example.refresh_from_db()
+    assert example.label_votes == {"Billing": 1}
+
+
+def test_a_changed_feedback_replaces_its_vote(classification, agent_client):
+    agent_client.post(URL, body(classification), format="json")
+    feedback_examples_apply()
+    correction = body(classification, "negative", correctedCategory="Account")
+    agent_client.post(URL, correction, format="json")
+    assert Feedback.objects.get().training_pending is True
+    assert feedback_examples_apply() == 1
+    example = TrainingExample.objects.get()
+    assert (example.expected_output, example.label_votes) == ("Account", {"Account": 1})
+    assert example.source == "user_correction"
+
+
+def test_feedback_without_a_label_queues_nothing(classification, agent_client):
+    response = agent_client.post(URL, body(classification, "neutral"), format="json")
+    assert response.json()["trainingExampleQueued"] is False
+    assert Feedback.objects.get().training_pending is False
+    assert feedback_examples_apply() == 0
+    assert not TrainingExample.objects.exists()
+
+
+def test_it_works_through_every_row_in_batches(org, agent_client):
+    operations = [make_classification(org, text=f"Ticket {i}: my card is lost") for i in range(5)]
+    operations.append(make_sentiment(org))
+    for operation in operations[:5]:
+        agent_client.post(URL, body(operation), format="json")
+    sentiment = {"operationType": "sentiment", "operationId": operations[5].pk}
+    agent_client.post(URL, {**sentiment, "feedback": "positive"}, format="json")
+    assert feedback_examples_apply(batch=2) == 6
+    assert TrainingExample.objects.filter(task="category").count() == 5
+    assert TrainingExample.objects.get(task="sentiment").expected_output == "neutral"
+    assert not Feedback.objects.filter(training_pending=True).exists()
+
+
+def test_statements_per_batch_do_not_grow_with_the_rows(org, agent_client):
+    def sweep_of(n: int, prefix: str) -> int:
+        for i in range(n):
+            operation = make_classification(org, text=f"{prefix} ticket {i}")
+            agent_client.post(URL, body(operation), format="json")
+        with CaptureQueriesContext(connection) as queries:
+            assert feedback_examples_apply() == n
+        return len(queries)
+
+    assert sweep_of(1, "first") == sweep_of(12, "second")
+
+
+def test_a_failing_sweep_leaves_the_rows_pending(classification, agent_client):
+    agent_client.post(URL, body(classification), format="json")
+    with (
+        mock.patch(
+            "feedback.services.examples.training_examples_upsert", side_effect=RuntimeError("x")
+        ),
+        pytest.raises(RuntimeError),
+    ):
+        feedback_examples_apply()
+    assert Feedback.objects.get().training_pending is True
+    assert feedback_examples_apply() == 1
+    assert TrainingExample.objects.count() == 1
+
+
+def test_a_deleted_operation_is_cleared_without_a_vote(classification, agent_client):
+    agent_client.post(URL, body(classification), format="json")
+    classification.delete()
+    assert feedback_examples_apply() == 1
+    assert not TrainingExample.objects.exists()
+    assert Feedback.objects.get().training_pending is False
+
+
+def test_one_sweep_is_queued_until_it_starts(org, agent_client):
+    operations = [make_classification(org, text=f"Ticket {i}") for i in range(3)]
+    with mock.patch.object(tasks.feedback_examples_apply_task, "apply_async") as delay:
+        for operation in operations[:2]:
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                agent_client.post(URL, body(operation), format="json")
+        delay.assert_called_once_with(countdown=tasks.SWEEP_DELAY_SECONDS)
+        assert tasks.feedback_examples_apply_task() == 2  # starting clears the mark
+        assert cache.get(tasks.QUEUED_KEY) is None
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            agent_client.post(URL, body(operations[2]), format="json")
+        assert delay.call_count == 2
+
+
+def test_beat_runs_the_sweep_every_minute():
+    entry = app.conf.beat_schedule["feedback-examples"]
+    assert entry["task"] == tasks.feedback_examples_apply_task.name
+    assert entry["schedule"].minute == set(range(60))
