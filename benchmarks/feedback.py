@@ -1,14 +1,17 @@
 """POST /api/ai/feedback through gunicorn on PostgreSQL, with 1M inference logs and 100k
 classifications already stored: p50 / p95 with one client (the service time), then throughput
-and p95 with 16 concurrent clients. Before each, the same server's cheapest authenticated
-request (GET /api/categories) with as many clients: the machine's ceiling for any DRF request,
-to read the feedback figures against. Every loop is bounded; the server listens on 127.0.0.1.
+and p95 with 16 concurrent clients. A Celery worker runs beside gunicorn, applying the
+training examples the posts queue, as in service; the CPU each spends per POST is printed.
+Before each, the same server's cheapest authenticated request (GET /api/categories) with as
+many clients: the machine's ceiling for any DRF request, to read the feedback figures against.
+Every loop is bounded; the server listens on 127.0.0.1.
 
 Run (needs PostgreSQL; Redis if REDIS_URL is set, else production settings cannot start):
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/aiops_bench_feedback \
     REDIS_URL=redis://127.0.0.1:6379/15 .venv/bin/python benchmarks/feedback.py
 
-The database named in DATABASE_URL is dropped and recreated: never point it at real data.
+The database named in DATABASE_URL is dropped and recreated, and the Redis database in
+REDIS_URL (cache and Celery queue) is flushed: never point either at real data.
 Rows are bulk-inserted with INSERT ... SELECT generate_series (a few seconds for 1M).
 """
 
@@ -55,6 +58,9 @@ def load(*, logs: int, classifications: int) -> tuple[str, list[tuple[int, str]]
     from django.core.management import call_command
 
     django.setup()
+    from django.core.cache import cache
+
+    cache.clear()  # the cache and the Celery queue: nothing left from an earlier run
     call_command("migrate", verbosity=0)
     from django.db import connection
 
@@ -124,6 +130,46 @@ def analyze() -> None:
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+
+
+def start_worker(env: dict) -> subprocess.Popen:
+    """The Celery worker that runs the examples sweep the feedback posts queue: it shares the
+    machine with gunicorn, so its CPU counts against the figures, as it would in service."""
+    command = [
+        str(ROOT / ".venv" / "bin" / "celery"),
+        "-A",
+        "config",
+        "--quiet",
+        "worker",
+        "--pool=solo",
+        "--loglevel=WARNING",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    return subprocess.Popen(command, cwd=ROOT, env=env)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children, read from /proc (Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(cpu_seconds(int(child)) for child in children)
+
+
+def drain_sweep(timeout: float = 120) -> float:
+    """Seconds until the worker has applied every feedback row (bounded by `timeout`)."""
+    from feedback.models import Feedback
+
+    started = time.perf_counter()
+    while Feedback.objects.filter(training_pending=True).exists():
+        if time.perf_counter() - started > timeout:
+            raise SystemExit(f"feedback rows still pending after {timeout:.0f} s")
+        time.sleep(0.2)
+    return time.perf_counter() - started
 
 
 def start_gunicorn(env: dict, port: int, workers: int, threads: int) -> subprocess.Popen:
@@ -272,8 +318,12 @@ def main() -> None:
     concurrent = ids[: args.concurrent]
 
     server = start_gunicorn(dict(os.environ), args.port, args.workers, args.threads)
+    worker = start_worker(dict(os.environ))
+    processes = {"gunicorn": server, "Celery worker": worker}
     try:
         run_clients(args.port, key, warm1, 1)
+        if worker.poll() is not None:
+            raise SystemExit("the Celery worker exited: see its output above")
         analyze()
         print(f"load average before measuring: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
         latencies, wall, _ = run_clients(args.port, key, single[:500], 1, reference=True)
@@ -286,18 +336,30 @@ def main() -> None:
             args.port, key, concurrent[:2000], args.clients, reference=True
         )
         report(f"reference GET /api/categories, {args.clients} clients", latencies, wall)
+        before = {name: cpu_seconds(p.pid) for name, p in processes.items()}
         latencies, wall, errors = run_clients(args.port, key, concurrent, args.clients)
         report(f"feedback POST, {args.clients} clients", latencies, wall, errors)
+        drained = drain_sweep()
+        per_post = {
+            name: 1000 * (cpu_seconds(p.pid) - before[name]) / len(latencies)
+            for name, p in processes.items()
+        }
+        print(
+            f"examples sweep drained {drained:.1f} s after the last response; CPU per POST: "
+            + ", ".join(f"{name} {ms:.2f} ms" for name, ms in per_post.items())
+        )
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        for process in processes.values():
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
     from feedback.models import Feedback
     from training.models import TrainingExample
 
     print(
         f"stored {Feedback.objects.count():,} feedback rows, "
         f"{TrainingExample.objects.count():,} training examples "
-        f"(gunicorn: {args.workers} gthread workers x {args.threads} threads)"
+        f"(gunicorn: {args.workers} gthread workers x {args.threads} threads; "
+        "one Celery worker running the examples sweep)"
     )
 
 
