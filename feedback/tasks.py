@@ -3,26 +3,30 @@ from django.core.cache import cache
 
 from feedback import services
 
-# Set while an examples sweep is queued and not yet started: submissions in the meantime
-# need no sweep of their own, since the queued one will see their rows. It expires, so a
-# lost message costs at most this long (beat's sweep covers a dead worker).
+# Set for a moment after a submission queues the examples sweep: submissions meanwhile need
+# no sweep of their own. The sweep starts later than the mark expires, so it reads every row
+# committed while the mark stood (the second between them covers clock skew between hosts).
+# Expiry, not deletion by the worker, ends the mark: it works with a per-process cache too.
 QUEUED_KEY = "feedback:examples-sweep-queued"
-QUEUED_SECONDS = 60
-# A queued sweep waits this long before it starts, gathering the feedback that arrives
-# meanwhile: at most about one broker message per second, however busy the API (a Celery
-# publish per request, as a worker that drains at once would otherwise cause, cost 1-2 ms).
-SWEEP_DELAY_SECONDS = 1
+QUEUED_SECONDS = 1
+SWEEP_DELAY_SECONDS = 2
+# A sweep message a busy worker reaches later than this is dropped: beat's sweep, or any
+# later one, reads the same rows.
+SWEEP_EXPIRES_SECONDS = 60
 
 
 def feedback_examples_apply_soon() -> None:
-    """Queue a sweep unless one is queued already (one Redis SETNX per call)."""
+    """Queue a sweep unless one was queued within the last second (one Redis SETNX per call):
+    at most about one broker message per second however busy the API, where a Celery publish
+    per request cost 1-2 ms of its time."""
     if cache.add(QUEUED_KEY, 1, timeout=QUEUED_SECONDS):
-        feedback_examples_apply_task.apply_async(countdown=SWEEP_DELAY_SECONDS)
+        feedback_examples_apply_task.apply_async(
+            countdown=SWEEP_DELAY_SECONDS, expires=SWEEP_EXPIRES_SECONDS
+        )
 
 
 @shared_task(acks_late=True)
 def feedback_examples_apply_task() -> int:
-    """The sweep; on beat every minute, and queued after feedback that votes for an example.
-    The mark is cleared before reading, so rows committed from now on queue another sweep."""
-    cache.delete(QUEUED_KEY)
+    """The examples sweep: on beat every minute, and queued after feedback that votes for an
+    example."""
     return services.feedback_examples_apply()

@@ -11,8 +11,8 @@ For a suggestion helpfulness is the measure: `wasHelpful` when given, else posit
 helpful, negative → not helpful; with neither, a suggestion marked used counts as helpful.
 Helpful → correct (true label = the predicted label), not helpful → incorrect, otherwise
 unknown. A helpful suggestion becomes the example text → suggestion content (for the
-fine-tuning export), unless the content is longer than the training app takes as a label:
-cutting a reply would teach a wrong one, so a longer suggestion is judged but not voted for.
+fine-tuning export), unless the content is blank or longer than the training app takes as a
+label: cutting a reply would teach a wrong one, so such a suggestion is judged, not voted for.
 """
 
 from dataclasses import dataclass
@@ -69,7 +69,7 @@ def suggestion_verdict(
     correct = helpful if helpful is not None else (True if was_used else None)
     if not correct:
         return Verdict(correct=correct, true_label="")
-    if len(content.strip()) > MAX_LABEL_LENGTH:
+    if not content.strip() or len(content.strip()) > MAX_LABEL_LENGTH:
         return Verdict(correct=True, true_label=predicted)
     return Verdict(
         correct=True,

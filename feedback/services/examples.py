@@ -7,15 +7,19 @@ Every row is applied once per version of it: the sweep locks the pending rows it
 transaction, and a later post on the row marks it again. A vote carries its feedback row's id,
 so re-applying a changed feedback replaces that user's earlier vote instead of adding one."""
 
+import logging
 from collections import defaultdict
 
 from django.db import transaction
 
+from aiops.exceptions import InvalidInput
 from aiops.models import Organization
 from feedback import verdicts
 from feedback.models import Feedback
 from feedback.services.submit import OPERATION_MODELS
 from training.services import ExampleVote, training_examples_upsert
+
+logger = logging.getLogger(__name__)
 
 BATCH = 500
 
@@ -35,7 +39,8 @@ def feedback_examples_apply(*, batch: int = BATCH) -> int:
 def _apply_batch(batch: int) -> int:
     pending = Feedback.objects.filter(training_pending=True).select_related("user")
     pending = pending.select_for_update(skip_locked=True, of=("self",))
-    rows = list(pending.order_by("pk")[:batch])
+    # In posting order: among tied labels the newest vote wins, as when votes came one by one.
+    rows = list(pending.order_by("updated_at", "pk")[:batch])
     if not rows:
         return 0
     operations = _operations(rows)
@@ -52,23 +57,28 @@ def _apply_batch(batch: int) -> int:
             was_used=row.was_used,
             was_helpful=row.was_helpful,
         )
-        if verdict.example_task:
-            votes[row.organization_id].append(
-                ExampleVote(
-                    task=verdict.example_task,
-                    text=operation["input_text"],
-                    label=verdict.example_label,
-                    source=verdict.example_source,
-                    operation_type=row.operation_type,
-                    operation_id=row.operation_id,
-                    feedback_id=row.pk,
-                    actor=row.user,
-                )
-            )
+        if not verdict.example_task:
+            continue
+        vote = ExampleVote(
+            task=verdict.example_task,
+            text=operation["input_text"],
+            label=verdict.example_label,
+            source=verdict.example_source,
+            operation_type=row.operation_type,
+            operation_id=row.operation_id,
+            feedback_id=row.pk,
+            actor=row.user,
+        )
+        try:
+            vote.check()
+        except InvalidInput as error:  # e.g. a blank ticket text: one row must not stall all
+            logger.warning("Feedback %s cannot become a training example: %s", row.pk, error)
+            continue
+        votes[row.organization_id].append(vote)
     organizations = Organization.objects.in_bulk(list(votes))
-    for organization_id, organization_votes in votes.items():
+    for organization_id in sorted(votes):  # one lock order across organizations too
         training_examples_upsert(
-            organization=organizations[organization_id], votes=organization_votes
+            organization=organizations[organization_id], votes=votes[organization_id]
         )
     Feedback.objects.filter(pk__in=[row.pk for row in rows]).update(training_pending=False)
     return len(rows)

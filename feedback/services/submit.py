@@ -192,6 +192,7 @@ def _feedback_upsert(record: Feedback) -> bool:
         created_at = converter(created_at, column, connection)
     created = created_at == record.created_at
     record.pk, record.created_at = pk, created_at
+    record._state.adding, record._state.db = False, connection.alias  # as if loaded
     return created
 
 

@@ -1,9 +1,11 @@
 """Operations to give feedback on, made directly (no training): a model version per task,
 an inference log per operation (through the registry's service), and the operation row."""
 
+from django.core.cache import cache
 from django.test import TestCase
 
 from aiops.models import Category, Classification, SentimentAnalysis, Suggestion
+from feedback.tasks import QUEUED_KEY
 from models_registry.models import ModelVersion
 from models_registry.services import inference_log_record
 
@@ -78,6 +80,8 @@ def make_suggestion(organization, *, text=TEXT, arm="") -> Suggestion:
 
 def post_feedback(client, body):
     """POST the body, then run what its commit queued: the examples sweep (a Celery task,
-    eager in tests), which writes the training example the feedback votes for."""
+    eager in tests), which writes the training example the feedback votes for. The mark that
+    holds back a second sweep within a second is cleared first, as if that second had passed."""
+    cache.delete(QUEUED_KEY)
     with TestCase.captureOnCommitCallbacks(execute=True):
         return client.post("/api/ai/feedback", body, format="json")

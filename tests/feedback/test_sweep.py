@@ -113,18 +113,49 @@ def test_a_deleted_operation_is_cleared_without_a_vote(classification, agent_cli
     assert Feedback.objects.get().training_pending is False
 
 
-def test_one_sweep_is_queued_until_it_starts(org, agent_client):
+def test_one_sweep_is_queued_while_the_mark_stands(org, agent_client, monkeypatch):
+    monkeypatch.setattr(tasks, "QUEUED_SECONDS", 60)  # no expiry mid-test on a slow machine
     operations = [make_classification(org, text=f"Ticket {i}") for i in range(3)]
-    with mock.patch.object(tasks.feedback_examples_apply_task, "apply_async") as delay:
+    with mock.patch.object(tasks.feedback_examples_apply_task, "apply_async") as queue:
         for operation in operations[:2]:
             with TestCase.captureOnCommitCallbacks(execute=True):
                 agent_client.post(URL, body(operation), format="json")
-        delay.assert_called_once_with(countdown=tasks.SWEEP_DELAY_SECONDS)
-        assert tasks.feedback_examples_apply_task() == 2  # starting clears the mark
-        assert cache.get(tasks.QUEUED_KEY) is None
+        queue.assert_called_once_with(
+            countdown=tasks.SWEEP_DELAY_SECONDS, expires=tasks.SWEEP_EXPIRES_SECONDS
+        )
+        cache.delete(tasks.QUEUED_KEY)  # the mark expires
         with TestCase.captureOnCommitCallbacks(execute=True):
             agent_client.post(URL, body(operations[2]), format="json")
-        assert delay.call_count == 2
+        assert queue.call_count == 2
+    assert tasks.feedback_examples_apply_task() == 3
+
+
+def test_the_sweep_starts_after_the_mark_expires():
+    """Rows committed while the mark stood queued nothing: the sweep must read after them."""
+    assert tasks.QUEUED_SECONDS < tasks.SWEEP_DELAY_SECONDS
+
+
+def test_a_row_that_cannot_be_an_example_does_not_stall_the_others(org, agent_client, caplog):
+    blank = make_classification(org, text="   ")
+    good = make_classification(org, text="My card was charged twice")
+    agent_client.post(URL, body(blank), format="json")
+    agent_client.post(URL, body(good), format="json")
+    assert feedback_examples_apply() == 2
+    assert TrainingExample.objects.get().input_text == "My card was charged twice"
+    assert not Feedback.objects.filter(training_pending=True).exists()
+    assert "cannot become a training example" in caplog.text
+
+
+def test_ties_within_one_sweep_go_to_the_latest_post(classification, make_client, org):
+    first, second = make_client(org), make_client(org)
+    first.post(URL, body(classification), format="json")  # the lower Feedback id
+    second.post(URL, body(classification, "negative", correctedCategory="Account"), format="json")
+    correction = body(classification, "negative", correctedCategory="Technical Issue")
+    first.post(URL, correction, format="json")  # posted last
+    assert feedback_examples_apply() == 2
+    example = TrainingExample.objects.get()
+    assert example.label_votes == {"Account": 1, "Technical Issue": 1}
+    assert example.expected_output == "Technical Issue"
 
 
 def test_beat_runs_the_sweep_every_minute():

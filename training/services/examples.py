@@ -212,6 +212,10 @@ class ExampleVote:
     actor: Any = None
     notes: str = ""
 
+    def check(self) -> None:
+        """InvalidInput unless the training app takes this vote (task, source, text, label)."""
+        _check_example_input(task=self.task, text=self.text, label=self.label, source=self.source)
+
     @property
     def key(self) -> str:
         if self.feedback_id is not None:
@@ -235,15 +239,18 @@ def training_examples_upsert(
     the example for its text or merges into the one that exists. Until a reviewer has decided,
     the label is the one with most votes (ties go to the newest) and the source the most
     trusted one; after a review, votes only move the `agreement` part. Returns each vote's
-    example. The examples are row-locked (in primary-key order, so concurrent callers cannot
-    deadlock on them): concurrent votes on the same text never duplicate or lose a write.
+    example. The examples are row-locked in primary-key order and new ones inserted in key
+    order, so concurrent callers cannot deadlock on them, and concurrent votes on the same text
+    never duplicate or lose a write.
     Three statements for any number of votes, plus one per thousand rows."""
     for vote in votes:
-        _check_example_input(task=vote.task, text=vote.text, label=vote.label, source=vote.source)
+        vote.check()
     digests = [content_hash(vote.text) for vote in votes]
     for attempt in range(UPSERT_ATTEMPTS):
         locked = TrainingExample.objects.select_for_update().filter(
-            organization=organization, content_hash__in=set(digests)
+            organization=organization,
+            task__in={vote.task for vote in votes},
+            content_hash__in=set(digests),
         )
         by_key = {(ex.task, ex.content_hash): ex for ex in locked.order_by("pk")}
         existing = set(by_key)
@@ -260,7 +267,9 @@ def training_examples_upsert(
                 _merge_vote(example, vote, now=now)
                 events.append(_vote_event(example, vote, *before))
             examples.append(example)
-        new = [ex for key, ex in by_key.items() if key not in existing]
+        # Inserted in key order, as imports insert: two writers inserting the same new texts
+        # then wait on each other in one order, never in a cycle (a deadlock).
+        new = [by_key[key] for key in sorted(by_key) if key not in existing]
         try:
             if new:
                 with transaction.atomic():
