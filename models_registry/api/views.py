@@ -1,4 +1,3 @@
-from django.db.models import Q
 from djangorestframework_camel_case.util import underscoreize
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -110,17 +109,15 @@ class ModelsView(TenantAPIView):
             a, b = self._version(data, "version_a"), self._version(data, "version_b")
             body = selectors.model_version_compare(version_a=a, version_b=b)
         elif view == "health":
-            versions = selectors.model_version_list(organization=org)
-            if task:
-                versions = versions.filter(task=task)
+            version = None
             if "version" in data:
                 data.setdefault("task", "category")
-                versions = versions.filter(pk=self._version(data).pk)
-            else:
-                versions = versions.filter(
-                    Q(status__in=[VersionStatus.ACTIVE, VersionStatus.CANARY])
+                version = self._version(data)
+            body = {
+                "health": selectors.model_version_health_list(
+                    organization=org, task=task, version=version
                 )
-            body = {"health": [selectors.model_version_health(version=v) for v in versions]}
+            }
         elif view == "shadow-results":
             shadow = selectors.shadow_get(organization=org, task=task or "category")
             body = selectors.shadow_report(shadow=shadow)

@@ -31,6 +31,7 @@ from models_registry.selectors.stats import (
     latency_percentile,
     model_version_compare,
     model_version_health,
+    model_version_health_list,
     model_version_stats,
     shadow_report,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "model_version_compare",
     "model_version_get",
     "model_version_health",
+    "model_version_health_list",
     "model_version_latest",
     "model_version_list",
     "model_version_served_at",

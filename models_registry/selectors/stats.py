@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db import connection
 from django.db.models import Aggregate, Avg, Count, F, FloatField, Q, QuerySet, Sum
 
-from models_registry.choices import Outcome
+from models_registry.choices import Outcome, VersionStatus
 from models_registry.models import (
     ABTest,
     InferenceLog,
@@ -124,6 +124,21 @@ def model_version_stats(*, version: ModelVersion, since: datetime | None = None)
 
 
 HEALTH_MIN_JUDGED = 30
+
+
+def model_version_health_list(
+    *, organization, task: str | None = None, version: ModelVersion | None = None
+) -> list[dict]:
+    """Health of the given version, or else of every version serving traffic (active or
+    canary) of the organization, optionally of one task."""
+    if version is not None:
+        return [model_version_health(version=version)]
+    serving = ModelVersion.objects.filter(
+        organization=organization, status__in=[VersionStatus.ACTIVE, VersionStatus.CANARY]
+    )
+    if task:
+        serving = serving.filter(task=task)
+    return [model_version_health(version=v) for v in serving]
 
 
 def model_version_health(*, version: ModelVersion, since: datetime | None = None) -> dict:

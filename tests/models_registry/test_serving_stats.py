@@ -12,7 +12,12 @@ from aiops.services.operations import classify, operation_input
 from models_registry import services
 from models_registry.models import InferenceLog
 from models_registry.routing import choose_arm
-from models_registry.selectors import latency_percentile, model_version_health, model_version_stats
+from models_registry.selectors import (
+    latency_percentile,
+    model_version_health,
+    model_version_health_list,
+    model_version_stats,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +123,23 @@ def test_classify_routes_by_ab_arm_and_logs_the_test(org):
         seen.add(arm)
     assert seen == {"A", "B"}
     assert Classification.objects.filter(organization=org).count() == 12
+
+
+def test_health_list_covers_the_versions_serving_traffic(org, other_org):
+    def version(organization, task, name):
+        return services.model_version_register(organization=organization, task=task, version=name)
+
+    stable, canary, idle = (version(org, "category", f"1.{i}.0") for i in range(3))
+    services.model_version_deploy(model_version=stable)
+    services.model_version_deploy(model_version=canary, strategy="canary", percentage=10)
+    priority = version(org, "priority", "1.0.0")
+    services.model_version_deploy(model_version=priority)
+    services.model_version_deploy(model_version=version(other_org, "category", "9.0.0"))
+
+    def listed(**kwargs):
+        health = model_version_health_list(organization=org, **kwargs)
+        return sorted((h["task"], h["version"]) for h in health)
+
+    assert listed() == [("category", "v1.0.0"), ("category", "v1.1.0"), ("priority", "v1.0.0")]
+    assert listed(task="priority") == [("priority", "v1.0.0")]
+    assert listed(version=idle) == [("category", "v1.2.0")]
