@@ -20,6 +20,10 @@ app.conf.beat_schedule = {
         "task": "feedback.tasks.feedback_examples_apply_task",
         "schedule": crontab(minute="*"),
     },
+    "label-noise": {
+        "task": "training.tasks.label_noise_check",
+        "schedule": crontab(hour=3, minute=17),
+    },
     "registry-guardrails": {
         "task": "models_registry.tasks.guardrails_check_task",
         "schedule": crontab(minute="*/5"),

@@ -10,9 +10,23 @@ def training_run_execute_task(run_id: int) -> str:
 
 
 @shared_task(acks_late=True)
-def label_noise_detect_task(organization_id: int, task: str) -> int:
+def label_noise_detect_task(organization_id: int, task: str, include_pending: bool = False) -> int:
     organization = Organization.objects.get(pk=organization_id)
-    return services.label_noise_detect(organization=organization, task=task).flagged
+    summary = services.label_noise_detect(
+        organization=organization, task=task, include_pending=include_pending
+    )
+    return summary.flagged
+
+
+@shared_task(acks_late=True)
+def label_noise_check() -> int:
+    """Beat, nightly: re-check label noise, pending examples included (the review queue is
+    ordered by it), for every organization and task whose examples changed since the last
+    check; one task each. Returns how many it queued."""
+    due = services.label_noise_check_due()
+    for organization_id, task in due:
+        label_noise_detect_task.delay(organization_id, task, include_pending=True)
+    return len(due)
 
 
 @shared_task(acks_late=True)

@@ -14,7 +14,7 @@ from training.services.examples import (
     training_example_upsert,
     training_examples_upsert,
 )
-from training.services.label_noise import NoiseSummary, label_noise_detect
+from training.services.label_noise import NoiseSummary, label_noise_check_due, label_noise_detect
 from training.services.retrain import (
     POLICY_FIELDS,
     RETRAIN_LOCK_KEY,
@@ -57,6 +57,7 @@ __all__ = [
     "cache_lock",
     "content_hash",
     "examples_import",
+    "label_noise_check_due",
     "label_noise_detect",
     "normalize_text",
     "retrain_check",

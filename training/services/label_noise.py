@@ -4,6 +4,7 @@ import time
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from aiops.exceptions import InvalidInput
@@ -13,6 +14,18 @@ from training import noise
 from training.choices import ValidationStatus
 from training.models import TrainingExample
 from training.services.examples import BATCH, _rescore
+
+
+def label_noise_check_due() -> list[tuple[int, str]]:
+    """(organization id, task) of every classification task whose approved or pending
+    examples changed (or were added) since their last noise check: the ones beat re-checks.
+    Noise results themselves do not count as a change (they leave updated_at alone)."""
+    changed = TrainingExample.objects.filter(
+        task__in=CLASSIFIER_TASKS,
+        validation_status__in=[ValidationStatus.APPROVED, ValidationStatus.PENDING],
+    ).filter(Q(noise_checked_at__isnull=True) | Q(updated_at__gt=F("noise_checked_at")))
+    pairs = changed.order_by().values_list("organization_id", "task").distinct()
+    return sorted(pairs)
 
 
 @dataclass(frozen=True)
