@@ -84,6 +84,7 @@ class DeploymentAdmin(HistoryAdmin):
         "model_version",
         "candidate_version",
         "candidate_percentage",
+        "rollout_steps",
         "status",
         "actor",
         "created_at",

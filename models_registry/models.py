@@ -85,6 +85,10 @@ class Deployment(models.Model):
         ModelVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     candidate_percentage = models.FloatField(default=0)
+    # A gradual rollout on a schedule: the candidate percentages still to come, each taken
+    # `rollout_step_minutes` after the step before (100 promotes). Empty: stepped by hand.
+    rollout_steps = models.JSONField(default=list, blank=True)
+    rollout_step_minutes = models.PositiveIntegerField(null=True, blank=True)
     status = models.CharField(
         max_length=12, choices=DeploymentStatus.choices, default=DeploymentStatus.ACTIVE
     )

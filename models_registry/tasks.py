@@ -5,8 +5,10 @@ from models_registry import services
 
 @shared_task(acks_late=True)
 def guardrails_check_task() -> int:
-    """Beat: roll back candidates significantly worse than their control."""
-    return len(services.guardrails_check())
+    """Beat: roll back candidates significantly worse than their control, then take the
+    scheduled rollout steps that are due (in that order: a candidate just rolled back is no
+    longer there to step up). Returns how many changes it made."""
+    return len(services.guardrails_check()) + len(services.rollout_advance())
 
 
 @shared_task(acks_late=True)

@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from models_registry.choices import DeploymentStrategy, Task
@@ -36,6 +39,7 @@ class DeploymentSerializer(serializers.ModelSerializer):
     candidate_version = serializers.CharField(
         source="candidate_version.version", allow_null=True, default=None
     )
+    next_step_at = serializers.SerializerMethodField()
 
     class Meta:
         model = Deployment
@@ -46,12 +50,23 @@ class DeploymentSerializer(serializers.ModelSerializer):
             "model_version",
             "candidate_version",
             "candidate_percentage",
+            "rollout_steps",
+            "rollout_step_minutes",
+            "next_step_at",
             "status",
             "previous",
             "reason",
             "created_at",
             "ended_at",
         ]
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_next_step_at(self, deployment):
+        """When beat takes the next scheduled step (on its first run after this time)."""
+        if not deployment.rollout_steps or deployment.rollout_step_minutes is None:
+            return None
+        due = deployment.created_at + timedelta(minutes=deployment.rollout_step_minutes)
+        return serializers.DateTimeField().to_representation(due)
 
 
 class InferenceLogSerializer(serializers.ModelSerializer):
@@ -189,6 +204,10 @@ class ModelActionSerializer(_AliasedInput):
     # deploy
     strategy = serializers.ChoiceField(choices=DeploymentStrategy.choices, default="full")
     percentage = serializers.FloatField(required=False)
+    steps = serializers.ListField(
+        child=serializers.FloatField(min_value=0, max_value=100), required=False, max_length=20
+    )
+    step_minutes = serializers.IntegerField(required=False, min_value=1, max_value=525_600)
     # A/B tests
     version_a = serializers.CharField(required=False, max_length=40)
     version_b = serializers.CharField(required=False, max_length=40)

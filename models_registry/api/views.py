@@ -159,6 +159,8 @@ class ModelsView(TenantAPIView):
                     model_version=self._version(data),
                     strategy=data["strategy"],
                     percentage=data.get("percentage"),
+                    steps=data.get("steps"),
+                    step_minutes=data.get("step_minutes"),
                     actor=actor,
                     reason=reason,
                 )

@@ -16,6 +16,7 @@ from models_registry.services.deployments import (
     deployment_rollback,
     model_version_deploy,
     model_version_promote,
+    rollout_advance,
 )
 from models_registry.services.inference import (
     guardrails_check,
@@ -44,6 +45,7 @@ __all__ = [
     "model_version_deploy",
     "model_version_deprecate",
     "model_version_promote",
+    "rollout_advance",
     "model_version_register",
     "model_version_set_status",
     "shadow_end",

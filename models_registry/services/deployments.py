@@ -1,5 +1,7 @@
 """Deployments: deploy (full or canary), promote a canary, roll back."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -33,6 +35,8 @@ def _replace_deployment(
     model_version: ModelVersion,
     candidate: ModelVersion | None = None,
     percentage: float = 0,
+    steps: list[float] | None = None,
+    step_minutes: int | None = None,
     actor=None,
     reason: str = "",
     ended_as: str = DeploymentStatus.SUPERSEDED,
@@ -48,6 +52,8 @@ def _replace_deployment(
         model_version=model_version,
         candidate_version=candidate,
         candidate_percentage=percentage if candidate is not None else 0,
+        rollout_steps=steps or [],
+        rollout_step_minutes=step_minutes if steps else None,
         previous=current,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         reason=reason[:300],
@@ -91,6 +97,8 @@ def model_version_deploy(
     reason: str = "",
     strategy: str = DeploymentStrategy.FULL,
     percentage: float | None = None,
+    steps: list[float] | None = None,
+    step_minutes: int | None = None,
     action: str = DeploymentAction.DEPLOY,
 ) -> Deployment:
     """Deploy a version of its org's task.
@@ -98,7 +106,8 @@ def model_version_deploy(
     full: it becomes the one serving version (the previous one is deprecated).
     gradual / canary: it becomes the candidate taking `percentage` % of the units (sticky)
     beside the current stable version; deploying it again with a larger share steps a gradual
-    rollout up, and 100 % (or `model_version_promote`) finishes it."""
+    rollout up, and 100 % (or `model_version_promote`) finishes it. A gradual rollout may
+    carry a schedule: beat takes the next of `steps` every `step_minutes` (rollout_advance)."""
     organization, task = model_version.organization, model_version.task
     _lock(organization)
     model_version.refresh_from_db(fields=["status"])
@@ -118,6 +127,7 @@ def model_version_deploy(
             )
         if percentage >= 100:
             strategy, action = DeploymentStrategy.FULL, DeploymentAction.PROMOTE
+    _check_schedule(strategy=strategy, percentage=percentage, steps=steps, minutes=step_minutes)
     if strategy == DeploymentStrategy.FULL:
         old = current.model_version if current else None
         if current is not None and current.candidate_version_id not in (None, model_version.pk):
@@ -153,12 +163,16 @@ def model_version_deploy(
             model_version=current.model_version,
             candidate=model_version,
             percentage=float(percentage),
+            steps=[float(step) for step in steps or []],
+            step_minutes=step_minutes,
             actor=actor,
             reason=reason,
         )
         details = {
             "strategy": strategy,
             "percentage": float(percentage),
+            "steps": deployment.rollout_steps,
+            "step_minutes": deployment.rollout_step_minutes,
             "previous_percentage": current.candidate_percentage if old else 0,
             "stable_version": current.model_version.version,
         }
@@ -175,6 +189,20 @@ def model_version_deploy(
     )
     _deprecate_old_versions(organization=organization, task=task, actor=actor)
     return deployment
+
+
+def _check_schedule(*, strategy: str, percentage, steps, minutes) -> None:
+    if not steps and minutes is None:
+        return
+    message = ""
+    if strategy != DeploymentStrategy.GRADUAL:
+        message = "A rollout schedule (steps, stepMinutes) is only for a gradual rollout."
+    elif not steps or minutes is None or minutes < 1:
+        message = "A rollout schedule needs both steps and stepMinutes (at least 1)."
+    elif any(b <= a for a, b in zip([percentage, *steps], steps, strict=False)) or steps[-1] > 100:
+        message = f"Steps must rise above the starting {percentage:g}% and end at most at 100."
+    if message:
+        raise InvalidInput(message, fields={"steps": [message]})
 
 
 @transaction.atomic
@@ -254,3 +282,45 @@ def deployment_rollback(
         reason=reason,
     )
     return deployment
+
+
+def rollout_advance() -> list[str]:
+    """Beat: take every scheduled gradual rollout whose current step has run its minutes to
+    its next step (100 % promotes the candidate); returns what it did. A rollout changed since
+    it was read (stepped or rolled back by hand, an A/B test started) is left to the next beat."""
+    scheduled = Deployment.objects.filter(
+        status=DeploymentStatus.ACTIVE,
+        strategy=DeploymentStrategy.GRADUAL,
+        rollout_step_minutes__isnull=False,
+    ).select_related("organization", "candidate_version")
+    done = []
+    now = timezone.now()
+    for deployment in scheduled:
+        minutes = deployment.rollout_step_minutes
+        if not deployment.rollout_steps or deployment.created_at + timedelta(minutes=minutes) > now:
+            continue
+        step, rest = deployment.rollout_steps[0], deployment.rollout_steps[1:]
+        reason = (
+            f"Scheduled rollout step of {deployment.candidate_version.version}: "
+            f"{deployment.candidate_percentage:g}% -> {step:g}% after {minutes} min."
+        )
+        try:
+            with transaction.atomic():
+                _lock(deployment.organization)
+                current = deployment_get_active(
+                    organization=deployment.organization, task=deployment.task
+                )
+                if current is None or current.pk != deployment.pk:
+                    continue
+                model_version_deploy(
+                    model_version=deployment.candidate_version,
+                    strategy=DeploymentStrategy.GRADUAL,
+                    percentage=step,
+                    steps=rest or None,
+                    step_minutes=minutes if rest else None,
+                    reason=reason,
+                )
+        except (Conflict, InvalidInput):
+            continue
+        done.append(reason)
+    return done
