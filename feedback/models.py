@@ -29,7 +29,8 @@ class Feedback(models.Model):
     )
     arm = models.CharField(max_length=1, blank=True, help_text="A/B arm of the operation.")
     training_pending = models.BooleanField(
-        default=False, help_text="Votes for a training example the examples sweep has not applied."
+        default=False,
+        help_text="Changed since the examples sweep applied its vote (or took it back).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

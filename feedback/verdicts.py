@@ -22,7 +22,12 @@ from models_registry.choices import Task
 from training.choices import ExampleSource
 from training.importers import MAX_LABEL_LENGTH
 
-LABEL_TASKS = {OperationType.CLASSIFICATION: Task.CATEGORY, OperationType.SENTIMENT: Task.SENTIMENT}
+# The training task each operation type's feedback votes in.
+OPERATION_TASKS = {
+    OperationType.CLASSIFICATION: Task.CATEGORY,
+    OperationType.SENTIMENT: Task.SENTIMENT,
+    OperationType.SUGGESTION: Task.SUGGESTION,
+}
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,7 @@ def label_verdict(*, operation_type: str, predicted: str, corrected: str | None,
     return Verdict(
         correct=correct,
         true_label=final,
-        example_task=LABEL_TASKS[operation_type],
+        example_task=OPERATION_TASKS[operation_type],
         example_label=final,
         example_source=ExampleSource.USER_ACCEPTANCE if correct else ExampleSource.USER_CORRECTION,
     )
@@ -74,7 +79,7 @@ def suggestion_verdict(
     return Verdict(
         correct=True,
         true_label=predicted,
-        example_task=Task.SUGGESTION,
+        example_task=OPERATION_TASKS[OperationType.SUGGESTION],
         example_label=content,
         example_source=ExampleSource.USER_ACCEPTANCE,
     )

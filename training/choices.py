@@ -36,6 +36,7 @@ class ExampleEventAction(models.TextChoices):
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
     RELABELED = "relabeled", "Relabeled"
+    WITHDRAWN = "withdrawn", "Vote withdrawn"
 
 
 class CandidateAction(models.TextChoices):

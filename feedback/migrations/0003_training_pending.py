@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
             name="training_pending",
             field=models.BooleanField(
                 default=False,
-                help_text="Votes for a training example the examples sweep has not applied.",
+                help_text="Changed since the examples sweep applied its vote (or took it back).",
             ),
         ),
         migrations.AddIndex(

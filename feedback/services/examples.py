@@ -1,5 +1,6 @@
 """The examples sweep: feedback rows marked `training_pending` become votes for training
-examples, in bulk, through the training app's upsert. Submitting marks the row and queues
+examples (or take their vote back when they no longer name a label), in bulk, through the
+training app's upsert. Submitting marks the row and queues
 the sweep on commit; beat runs it every minute too, so nothing waits on a lost message.
 
 Every row is applied once per version of it: the sweep locks the pending rows it takes
@@ -57,10 +58,9 @@ def _apply_batch(batch: int) -> int:
             was_used=row.was_used,
             was_helpful=row.was_helpful,
         )
-        if not verdict.example_task:
-            continue
+        # A feedback that names no label (any more) takes back the vote it may have cast.
         vote = ExampleVote(
-            task=verdict.example_task,
+            task=verdicts.OPERATION_TASKS[row.operation_type],
             text=operation["input_text"],
             label=verdict.example_label,
             source=verdict.example_source,
@@ -68,6 +68,7 @@ def _apply_batch(batch: int) -> int:
             operation_id=row.operation_id,
             feedback_id=row.pk,
             actor=row.user,
+            withdraw=not verdict.example_task,
         )
         try:
             vote.check()

@@ -260,7 +260,8 @@ def feedback_submit(
             patch=operation["model_version__patch"],
         ),
         arm=operation["inference_log__arm"] or "",
-        training_pending=bool(verdict.example_task),
+        # Every post changes what this row votes for, if only to take a vote back.
+        training_pending=True,
     )
     with transaction.atomic():
         # The UPDATE takes the operation's row lock first: every feedback on one operation
@@ -279,10 +280,9 @@ def feedback_submit(
                 correct=verdict.correct,
                 true_label=verdict.true_label,
             )
-        if record.training_pending:
-            transaction.on_commit(_examples_apply_soon, robust=True)
+        transaction.on_commit(_examples_apply_soon, robust=True)
     return FeedbackSubmission(
-        feedback=record, created=created, training_example_queued=record.training_pending
+        feedback=record, created=created, training_example_queued=bool(verdict.example_task)
     )
 
 

@@ -58,11 +58,37 @@ def test_a_changed_feedback_replaces_its_vote(classification, agent_client):
     assert example.source == "user_correction"
 
 
-def test_feedback_without_a_label_queues_nothing(classification, agent_client):
+def test_feedback_without_a_label_casts_no_vote(classification, agent_client):
     response = agent_client.post(URL, body(classification, "neutral"), format="json")
     assert response.json()["trainingExampleQueued"] is False
-    assert Feedback.objects.get().training_pending is False
-    assert feedback_examples_apply() == 0
+    assert feedback_examples_apply() == 1  # checked for a vote to take back: none
+    assert not TrainingExample.objects.exists()
+
+
+def test_a_feedback_that_drops_its_label_takes_its_vote_back(classification, make_client, org):
+    first, second = make_client(org), make_client(org)
+    first.post(URL, body(classification, "negative", correctedCategory="Account"), format="json")
+    correction = body(classification, "negative", correctedCategory="Technical Issue")
+    second.post(URL, correction, format="json")
+    feedback_examples_apply()
+    example = TrainingExample.objects.get()
+    assert example.label_votes == {"Account": 1, "Technical Issue": 1}
+    assert example.expected_output == "Technical Issue"  # the tie went to the newest
+
+    second.post(URL, body(classification, "neutral"), format="json")  # no label any more
+    assert feedback_examples_apply() == 1
+    example.refresh_from_db()
+    assert example.label_votes == {"Account": 1}
+    assert example.expected_output == "Account"
+    withdrawn = example.events.get(action="withdrawn")
+    assert (withdrawn.from_label, withdrawn.to_label) == ("Technical Issue", "Account")
+    assert withdrawn.actor == second.membership.user
+
+
+def test_a_label_dropped_before_the_sweep_never_votes(classification, agent_client):
+    agent_client.post(URL, body(classification), format="json")
+    agent_client.post(URL, body(classification, "negative"), format="json")  # no correction
+    assert feedback_examples_apply() == 1
     assert not TrainingExample.objects.exists()
 
 

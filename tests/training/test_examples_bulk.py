@@ -97,3 +97,46 @@ def test_it_gives_up_after_three_lost_races(org):
 def _fields(example: TrainingExample) -> dict:
     names = ("organization", "task", "content_hash", "input_text", "source")
     return {name: getattr(example, name) for name in names}
+
+
+def withdraw(feedback_id: int, text=TEXT) -> ExampleVote:
+    return ExampleVote(
+        task="category", text=text, label="", source="", feedback_id=feedback_id, withdraw=True
+    )
+
+
+def test_a_withdrawal_takes_back_only_its_own_vote(org):
+    services.training_examples_upsert(
+        organization=org,
+        votes=[vote(feedback_id=1), vote(feedback_id=2), vote("card_delivery", feedback_id=3)],
+    )
+    [example] = services.training_examples_upsert(organization=org, votes=[withdraw(1)])
+    assert example.label_votes == {"card_arrival": 1, "card_delivery": 1}
+    assert example.expected_output == "card_arrival"  # the current label keeps a tie
+    assert example.operation_votes == {"feedback:2": "card_arrival", "feedback:3": "card_delivery"}
+    [example] = services.training_examples_upsert(organization=org, votes=[withdraw(2)])
+    assert example.expected_output == "card_delivery"
+    assert example.events.filter(action="withdrawn").count() == 2
+
+
+def test_a_withdrawal_creates_nothing_and_changes_nothing_without_a_vote(org):
+    assert services.training_examples_upsert(organization=org, votes=[withdraw(1)]) == [None]
+    assert not TrainingExample.objects.exists()
+    services.training_examples_upsert(organization=org, votes=[vote(feedback_id=1)])
+    before = TrainingExample.objects.get()
+    services.training_examples_upsert(organization=org, votes=[withdraw(9)])
+    after = TrainingExample.objects.get()
+    assert (after.updated_at, after.label_votes) == (before.updated_at, before.label_votes)
+    assert not after.events.filter(action="withdrawn").exists()
+
+
+def test_a_withdrawal_leaves_a_reviewers_label(org):
+    votes = [vote(feedback_id=1), vote(feedback_id=2), vote("card_delivery", feedback_id=3)]
+    services.training_examples_upsert(organization=org, votes=votes)
+    example = TrainingExample.objects.get()
+    services.training_example_relabel(example=example, label="card_delivery")
+    services.training_examples_upsert(organization=org, votes=[withdraw(3)])
+    example.refresh_from_db()
+    # Unreviewed, card_arrival (2 votes to the reviewer's 1) would now win; reviewed, it stays.
+    assert example.label_votes == {"card_arrival": 2, "card_delivery": 1}
+    assert example.expected_output == "card_delivery"

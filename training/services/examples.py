@@ -128,14 +128,17 @@ def examples_import(
     return ImportSummary(created=created, updated=updated, merged_in_file=len(rows) - len(hashes))
 
 
-def _check_example_input(*, task: str, text: str, label: str, source: str) -> None:
+def _check_example_input(*, task: str, text: str, label: str | None, source: str | None) -> None:
+    """The rules every example meets; None skips the label / source (a withdrawal)."""
     if task not in Task.values:
         raise InvalidInput(f"Unknown task {task!r}.", fields={"task": Task.values})
-    if source not in ExampleSource.values:
+    if source is not None and source not in ExampleSource.values:
         raise InvalidInput(f"Unknown source {source!r}.", fields={"source": ExampleSource.values})
     if not (text or "").strip():
         raise InvalidInput("The text is empty.", fields={"text": ["This field may not be blank."]})
-    label = (label or "").strip()
+    if label is None:
+        return
+    label = label.strip()
     if not label or len(label) > MAX_LABEL_LENGTH:
         raise InvalidInput(
             f"The label must be 1 to {MAX_LABEL_LENGTH} characters.",
@@ -176,17 +179,26 @@ def _clear_noise(example: TrainingExample) -> None:
     example.noise_checked_at = None
 
 
-def _add_vote(example: TrainingExample, label: str, vote_key: str) -> None:
+def _remove_vote(example: TrainingExample, vote_key: str) -> str | None:
+    """Take back the vote cast under `vote_key`, if any; returns the label it was for."""
+    operation_votes = dict(example.operation_votes or {})
+    previous = operation_votes.pop(vote_key, None)
+    if previous is None:
+        return None
     votes = dict(example.label_votes or {})
+    if votes.get(previous, 0) > 0:
+        votes[previous] -= 1
+        if not votes[previous]:
+            del votes[previous]
+    example.operation_votes, example.label_votes = operation_votes, votes
+    return previous
+
+
+def _add_vote(example: TrainingExample, label: str, vote_key: str) -> None:
     if vote_key:
-        operation_votes = dict(example.operation_votes or {})
-        previous = operation_votes.get(vote_key)
-        if previous is not None and votes.get(previous, 0) > 0:
-            votes[previous] -= 1
-            if not votes[previous]:
-                del votes[previous]
-        operation_votes[vote_key] = label
-        example.operation_votes = operation_votes
+        _remove_vote(example, vote_key)
+        example.operation_votes = {**(example.operation_votes or {}), vote_key: label}
+    votes = dict(example.label_votes or {})
     votes[label] = votes.get(label, 0) + 1
     example.label_votes = votes
 
@@ -211,10 +223,18 @@ class ExampleVote:
     approve: bool = False
     actor: Any = None
     notes: str = ""
+    # Take back the vote cast under this key (no label, no source): the feedback behind it
+    # no longer names a label. Creates nothing.
+    withdraw: bool = False
 
     def check(self) -> None:
         """InvalidInput unless the training app takes this vote (task, source, text, label)."""
-        _check_example_input(task=self.task, text=self.text, label=self.label, source=self.source)
+        _check_example_input(
+            task=self.task,
+            text=self.text,
+            label=None if self.withdraw else self.label,
+            source=None if self.withdraw else self.source,
+        )
 
     @property
     def key(self) -> str:
@@ -234,14 +254,15 @@ UPSERT_ATTEMPTS = 3
 @transaction.atomic(savepoint=False)
 def training_examples_upsert(
     *, organization: Organization, votes: Sequence[ExampleVote]
-) -> list[TrainingExample]:
+) -> list[TrainingExample | None]:
     """Apply votes in order, one example per normalised text, org and task: a vote creates
     the example for its text or merges into the one that exists. Until a reviewer has decided,
     the label is the one with most votes (ties go to the newest) and the source the most
-    trusted one; after a review, votes only move the `agreement` part. Returns each vote's
-    example. The examples are row-locked in primary-key order and new ones inserted in key
-    order, so concurrent callers cannot deadlock on them, and concurrent votes on the same text
-    never duplicate or lose a write.
+    trusted one; after a review, votes only move the `agreement` part. A withdrawal takes a
+    vote back (the label then follows the remaining votes). Returns each vote's example (None
+    for a withdrawal from a text without one). The examples are row-locked in primary-key
+    order and new ones inserted in key order, so concurrent callers cannot deadlock on them,
+    and concurrent votes on the same text never duplicate or lose a write.
     Three statements for any number of votes, plus one per thousand rows."""
     for vote in votes:
         vote.check()
@@ -255,17 +276,29 @@ def training_examples_upsert(
         by_key = {(ex.task, ex.content_hash): ex for ex in locked.order_by("pk")}
         existing = set(by_key)
         now = timezone.now()
-        events, examples = [], []
+        events, examples, touched = [], [], set()
         for vote, digest in zip(votes, digests, strict=True):
-            example = by_key.get((vote.task, digest))
+            key = (vote.task, digest)
+            example = by_key.get(key)
+            if example is None and vote.withdraw:
+                examples.append(None)  # nothing to take back
+                continue
             if example is None:
                 example = _new_example(organization, vote, digest, now=now)
-                by_key[(vote.task, digest)] = example
-                events.append(_vote_event(example, vote, None, None))
+                by_key[key] = example
+                events.append(_vote_event(example, vote, ExampleEventAction.CREATED))
             else:
                 before = (example.expected_output, example.validation_status)
-                _merge_vote(example, vote, now=now)
-                events.append(_vote_event(example, vote, *before))
+                if vote.withdraw:
+                    if not _withdraw_vote(example, vote):
+                        examples.append(example)
+                        continue
+                    action = ExampleEventAction.WITHDRAWN
+                else:
+                    _merge_vote(example, vote, now=now)
+                    action = ExampleEventAction.MERGED
+                events.append(_vote_event(example, vote, action, *before))
+            touched.add(key)
             examples.append(example)
         # Inserted in key order, as imports insert: two writers inserting the same new texts
         # then wait on each other in one order, never in a cycle (a deadlock).
@@ -278,7 +311,7 @@ def training_examples_upsert(
             if attempt == UPSERT_ATTEMPTS - 1:
                 raise
             continue
-        changed = [ex for key, ex in by_key.items() if key in existing]
+        changed = [ex for key, ex in by_key.items() if key in existing and key in touched]
         for example in changed:
             example.updated_at = now
         TrainingExample.objects.bulk_update(changed, UPSERT_FIELDS, batch_size=BATCH)
@@ -330,17 +363,33 @@ def _merge_vote(example: TrainingExample, vote: ExampleVote, *, now) -> None:
     _rescore(example)
 
 
-def _vote_event(example, vote: ExampleVote, from_label, from_status):
-    """CREATED for a vote that made its example (no `from_*`), else MERGED."""
+def _withdraw_vote(example: TrainingExample, vote: ExampleVote) -> bool:
+    """Take back `vote.key`'s vote; until a review, the label follows the remaining votes
+    (the current label keeps a tie). False when that key had no vote here."""
+    if _remove_vote(example, vote.key) is None:
+        return False
+    votes = example.label_votes
+    if (
+        votes
+        and not _is_reviewed(example)
+        and votes.get(example.expected_output) != max(votes.values())
+    ):
+        example.expected_output = max(votes, key=votes.get)
+        _clear_noise(example)
+    _rescore(example)
+    return True
+
+
+def _vote_event(example, vote: ExampleVote, action: str, from_label="", from_status=""):
     return TrainingExampleEvent(
         example=example,
         organization_id=example.organization_id,
-        action=ExampleEventAction.CREATED if from_status is None else ExampleEventAction.MERGED,
+        action=action,
         actor=vote.actor,
         source=vote.source,
-        from_label=from_label or "",
-        to_label=vote.label.strip(),
-        from_status=from_status or "",
+        from_label=from_label,
+        to_label=example.expected_output if vote.withdraw else vote.label.strip(),
+        from_status=from_status,
         to_status=example.validation_status,
         notes=vote.notes,
     )
