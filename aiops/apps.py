@@ -7,5 +7,6 @@ class AiopsConfig(AppConfig):
 
     def ready(self) -> None:
         from aiops import signals
+        from aiops.api import schema  # noqa: F401  (registers the OpenAPI auth extension)
 
         signals.connect()

@@ -1,5 +1,5 @@
 from djangorestframework_camel_case.util import underscoreize
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -86,7 +86,15 @@ class ModelsView(TenantAPIView):
             organization=self.organization, task=data["task"], version=data[key]
         )
 
-    @extend_schema(parameters=[serializers.ModelQuerySerializer])
+    @extend_schema(
+        parameters=[serializers.ModelQuerySerializer],
+        responses={
+            200: OpenApiResponse(
+                description="By `view`: {versions}, {active}, a comparison, {health}, "
+                "shadow results or A/B results."
+            )
+        },
+    )
     def get(self, request):
         # Query parameters arrive camelCase too (versionA, abTestId).
         query = serializers.ModelQuerySerializer(data=underscoreize(request.query_params.dict()))
@@ -128,7 +136,16 @@ class ModelsView(TenantAPIView):
             body = services.ab_test_results(ab_test=ab_test)
         return Response(body)
 
-    @extend_schema(request=serializers.ModelActionSerializer)
+    @extend_schema(
+        request=serializers.ModelActionSerializer,
+        responses={
+            (code, "application/json"): OpenApiResponse(
+                description="The version, deployment, A/B test or shadow deployment the action "
+                "registered or changed."
+            )
+            for code in (200, 201)
+        },
+    )
     def post(self, request):
         given = serializers.ModelActionSerializer(data=request.data)
         given.is_valid(raise_exception=True)

@@ -58,6 +58,11 @@ def test_schema_and_docs_are_served():
     paths = schema.json()["paths"]
     assert "/api/ai/classify" in paths
     assert client.get("/api/docs/").status_code == 200
+    # The docs page can authorize with a token: every API operation names the Bearer scheme.
+    assert schema.json()["components"]["securitySchemes"]["bearerToken"]["scheme"] == "bearer"
+    assert paths["/api/ai/feedback"]["post"]["security"] == [{"bearerToken": []}]
+    models = paths["/api/ai/models"]
+    assert set(models["post"]["responses"]) == {"200", "201"}
 
 
 def test_disallowed_host_under_api_is_json_400(agent_client):
