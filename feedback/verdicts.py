@@ -17,17 +17,9 @@ label: cutting a reply would teach a wrong one, so such a suggestion is judged, 
 
 from dataclasses import dataclass
 
-from feedback.choices import FeedbackValue, OperationType
-from models_registry.choices import Task
+from feedback.choices import OPERATION_TASK, FeedbackValue, OperationType
 from training.choices import ExampleSource
 from training.importers import MAX_LABEL_LENGTH
-
-# The training task each operation type's feedback votes in.
-OPERATION_TASKS = {
-    OperationType.CLASSIFICATION: Task.CATEGORY,
-    OperationType.SENTIMENT: Task.SENTIMENT,
-    OperationType.SUGGESTION: Task.SUGGESTION,
-}
 
 
 @dataclass(frozen=True)
@@ -50,7 +42,7 @@ def label_verdict(*, operation_type: str, predicted: str, corrected: str | None,
     return Verdict(
         correct=correct,
         true_label=final,
-        example_task=OPERATION_TASKS[operation_type],
+        example_task=OPERATION_TASK[operation_type],
         example_label=final,
         example_source=ExampleSource.USER_ACCEPTANCE if correct else ExampleSource.USER_CORRECTION,
     )
@@ -79,7 +71,7 @@ def suggestion_verdict(
     return Verdict(
         correct=True,
         true_label=predicted,
-        example_task=OPERATION_TASKS[OperationType.SUGGESTION],
+        example_task=OPERATION_TASK[OperationType.SUGGESTION],
         example_label=content,
         example_source=ExampleSource.USER_ACCEPTANCE,
     )

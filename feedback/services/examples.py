@@ -16,6 +16,7 @@ from django.db import transaction
 from aiops.exceptions import InvalidInput
 from aiops.models import Organization
 from feedback import verdicts
+from feedback.choices import OPERATION_TASK
 from feedback.models import Feedback
 from feedback.services.submit import OPERATION_MODELS
 from training.services import ExampleVote, training_examples_upsert
@@ -60,7 +61,7 @@ def _apply_batch(batch: int) -> int:
         )
         # A feedback that names no label (any more) takes back the vote it may have cast.
         vote = ExampleVote(
-            task=verdicts.OPERATION_TASKS[row.operation_type],
+            task=OPERATION_TASK[row.operation_type],
             text=operation["input_text"],
             label=verdict.example_label,
             source=verdict.example_source,

@@ -1,5 +1,6 @@
 """Deployments: deploy (full or canary), promote a canary, roll back."""
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -23,6 +24,8 @@ from models_registry.services.versions import (
     _serving_version_ids,
     _set_status,
 )
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_CANARY_PERCENTAGE = 10.0
 
@@ -320,7 +323,8 @@ def rollout_advance() -> list[str]:
                     step_minutes=minutes if rest else None,
                     reason=reason,
                 )
-        except (Conflict, InvalidInput):
+        except (Conflict, InvalidInput) as error:
+            logger.info("Rollout step of deployment %s held back: %s", deployment.pk, error)
             continue
         done.append(reason)
     return done

@@ -85,6 +85,15 @@ def test_a_feedback_that_drops_its_label_takes_its_vote_back(classification, mak
     assert withdrawn.actor == second.membership.user
 
 
+def test_a_label_dropped_after_the_sweep_ends_like_one_dropped_before(classification, agent_client):
+    agent_client.post(URL, body(classification), format="json")
+    feedback_examples_apply()
+    assert TrainingExample.objects.exists()
+    agent_client.post(URL, body(classification, "neutral"), format="json")
+    feedback_examples_apply()
+    assert not TrainingExample.objects.exists()  # its only vote was withdrawn
+
+
 def test_a_label_dropped_before_the_sweep_never_votes(classification, agent_client):
     agent_client.post(URL, body(classification), format="json")
     agent_client.post(URL, body(classification, "negative"), format="json")  # no correction

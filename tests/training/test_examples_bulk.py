@@ -140,3 +140,17 @@ def test_a_withdrawal_leaves_a_reviewers_label(org):
     # Unreviewed, card_arrival (2 votes to the reviewer's 1) would now win; reviewed, it stays.
     assert example.label_votes == {"card_arrival": 2, "card_delivery": 1}
     assert example.expected_output == "card_delivery"
+
+
+def test_withdrawing_the_last_vote_deletes_an_unreviewed_example(org):
+    services.training_examples_upsert(organization=org, votes=[vote(feedback_id=1)])
+    assert services.training_examples_upsert(organization=org, votes=[withdraw(1)]) == [None]
+    assert not TrainingExample.objects.exists()
+
+
+def test_withdrawing_the_last_vote_keeps_a_reviewed_example(org):
+    [example] = services.training_examples_upsert(organization=org, votes=[vote(feedback_id=1)])
+    services.training_example_approve(example=example)
+    services.training_examples_upsert(organization=org, votes=[withdraw(1)])
+    example.refresh_from_db()
+    assert (example.label_votes, example.validation_status) == ({}, "approved")

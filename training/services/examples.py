@@ -259,8 +259,10 @@ def training_examples_upsert(
     the example for its text or merges into the one that exists. Until a reviewer has decided,
     the label is the one with most votes (ties go to the newest) and the source the most
     trusted one; after a review, votes only move the `agreement` part. A withdrawal takes a
-    vote back (the label then follows the remaining votes). Returns each vote's example (None
-    for a withdrawal from a text without one). The examples are row-locked in primary-key
+    vote back: the label then follows the remaining votes (the current label keeps a tie,
+    where merging gives it to the newest vote: vote order is not stored), and an unreviewed
+    example with no vote left is deleted. Returns each vote's example (None where there is
+    none, or it was deleted). The examples are row-locked in primary-key
     order and new ones inserted in key order, so concurrent callers cannot deadlock on them,
     and concurrent votes on the same text never duplicate or lose a write.
     Three statements for any number of votes, plus one per thousand rows."""
@@ -280,8 +282,8 @@ def training_examples_upsert(
         for vote, digest in zip(votes, digests, strict=True):
             key = (vote.task, digest)
             example = by_key.get(key)
-            if example is None and vote.withdraw:
-                examples.append(None)  # nothing to take back
+            if vote.withdraw and key not in existing:
+                examples.append(example)  # nothing stored to take back: change nothing
                 continue
             if example is None:
                 example = _new_example(organization, vote, digest, now=now)
@@ -312,6 +314,14 @@ def training_examples_upsert(
                 raise
             continue
         changed = [ex for key, ex in by_key.items() if key in existing and key in touched]
+        # An unreviewed example left without a vote stood only on withdrawn votes: it goes, as
+        # if they had never been cast (the same as when they were withdrawn before applying).
+        unsupported = [ex for ex in changed if not ex.label_votes and not _is_reviewed(ex)]
+        if unsupported:
+            TrainingExample.objects.filter(pk__in=[ex.pk for ex in unsupported]).delete()
+            changed = [ex for ex in changed if ex not in unsupported]
+            events = [event for event in events if event.example not in unsupported]
+            examples = [None if ex in unsupported else ex for ex in examples]
         for example in changed:
             example.updated_at = now
         TrainingExample.objects.bulk_update(changed, UPSERT_FIELDS, batch_size=BATCH)
