@@ -27,6 +27,5 @@ def feedback_examples_apply_soon() -> None:
 
 @shared_task(acks_late=True)
 def feedback_examples_apply_task() -> int:
-    """The examples sweep: on beat every minute, and queued after feedback that votes for an
-    example."""
+    """The examples sweep: on beat every minute, and queued after feedback."""
     return services.feedback_examples_apply()

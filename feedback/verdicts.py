@@ -17,7 +17,7 @@ label: cutting a reply would teach a wrong one, so such a suggestion is judged, 
 
 from dataclasses import dataclass
 
-from feedback.choices import OPERATION_TASK, FeedbackValue, OperationType
+from feedback.choices import FeedbackValue, OperationType
 from training.choices import ExampleSource
 from training.importers import MAX_LABEL_LENGTH
 
@@ -26,12 +26,13 @@ from training.importers import MAX_LABEL_LENGTH
 class Verdict:
     correct: bool | None
     true_label: str
-    example_task: str = ""
+    # The label this feedback votes for as the example's (in its operation type's task), and
+    # the vote's source; "" when it votes for none.
     example_label: str = ""
     example_source: str = ""
 
 
-def label_verdict(*, operation_type: str, predicted: str, corrected: str | None, feedback: str):
+def label_verdict(*, predicted: str, corrected: str | None, feedback: str) -> Verdict:
     """Classification or sentiment: `corrected` is the agent's label, if any."""
     final = corrected
     if final is None and feedback == FeedbackValue.POSITIVE:
@@ -42,7 +43,6 @@ def label_verdict(*, operation_type: str, predicted: str, corrected: str | None,
     return Verdict(
         correct=correct,
         true_label=final,
-        example_task=OPERATION_TASK[operation_type],
         example_label=final,
         example_source=ExampleSource.USER_ACCEPTANCE if correct else ExampleSource.USER_CORRECTION,
     )
@@ -71,7 +71,6 @@ def suggestion_verdict(
     return Verdict(
         correct=True,
         true_label=predicted,
-        example_task=OPERATION_TASK[OperationType.SUGGESTION],
         example_label=content,
         example_source=ExampleSource.USER_ACCEPTANCE,
     )
@@ -86,31 +85,28 @@ def verdict(
     was_used: bool | None = None,
     was_helpful: bool | None = None,
 ) -> Verdict:
-    """The verdict of one feedback on its operation, as read by OPERATION_FIELDS."""
+    """The verdict of one feedback on its operation, as read by OPERATION_FIELDS and
+    PREDICTION_FIELD."""
     if operation_type == OperationType.SUGGESTION:
         return suggestion_verdict(
             feedback=feedback,
             was_used=was_used,
             was_helpful=was_helpful,
             predicted=operation["inference_log__predicted_label"] or "",
-            content=operation["content"],
+            content=operation[PREDICTION_FIELD[operation_type]],
         )
     return label_verdict(
-        operation_type=operation_type,
-        predicted=operation[PREDICTED_FIELD[operation_type]],
+        predicted=operation[PREDICTION_FIELD[operation_type]],
         corrected=corrected,
         feedback=feedback,
     )
 
 
-# What a verdict reads of an operation, per type, besides the shared fields.
-PREDICTED_FIELD = {
+# What a verdict reads of an operation: the shared fields, and per type its prediction (the
+# predicted label, or the suggested reply).
+OPERATION_FIELDS = ("id", "input_text", "inference_log__predicted_label")
+PREDICTION_FIELD = {
     OperationType.CLASSIFICATION: "category__name",
     OperationType.SENTIMENT: "sentiment",
-}
-OPERATION_FIELDS = ("id", "input_text", "inference_log__predicted_label")
-PREDICTION_FIELDS = {
-    OperationType.CLASSIFICATION: ("category_id", "category__name"),
-    OperationType.SENTIMENT: ("sentiment",),
-    OperationType.SUGGESTION: ("content",),
+    OperationType.SUGGESTION: "content",
 }

@@ -1,7 +1,7 @@
 """The examples sweep: feedback rows marked `training_pending` become votes for training
 examples (or take their vote back when they no longer name a label), in bulk, through the
-training app's upsert. Submitting marks the row and queues
-the sweep on commit; beat runs it every minute too, so nothing waits on a lost message.
+training app's upsert. Submitting marks the row and queues the sweep on commit; beat runs
+it every minute too, so nothing waits on a lost message.
 
 Every row is applied once per version of it: the sweep locks the pending rows it takes
 (skipping rows another sweep or a submission holds) and clears the mark in the same
@@ -69,7 +69,7 @@ def _apply_batch(batch: int) -> int:
             operation_id=row.operation_id,
             feedback_id=row.pk,
             actor=row.user,
-            withdraw=not verdict.example_task,
+            withdraw=not verdict.example_label,
         )
         try:
             vote.check()
@@ -93,7 +93,7 @@ def _operations(rows: list[Feedback]) -> dict[tuple[str, int], dict]:
         ids[row.operation_type].append(row.operation_id)
     found = {}
     for operation_type, pks in ids.items():
-        fields = (*verdicts.OPERATION_FIELDS, *verdicts.PREDICTION_FIELDS[operation_type])
+        fields = (*verdicts.OPERATION_FIELDS, verdicts.PREDICTION_FIELD[operation_type])
         for operation in (
             OPERATION_MODELS[operation_type].objects.filter(pk__in=pks).values(*fields)
         ):

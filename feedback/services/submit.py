@@ -91,7 +91,7 @@ def _operation_read(*, organization, operation_type: str, operation_id: int, cat
     PostgreSQL, is the cost. No lock: everything read here is fixed when the operation is made.
     """
     model = OPERATION_MODELS[operation_type]
-    fields = (*verdicts.OPERATION_FIELDS, *READ_FIELDS, *verdicts.PREDICTION_FIELDS[operation_type])
+    fields = (*verdicts.OPERATION_FIELDS, *READ_FIELDS, verdicts.PREDICTION_FIELD[operation_type])
     extra = {}
     if category is not None:
         named = Category.objects.filter(organization=organization, name=category)
@@ -127,7 +127,7 @@ def _operation_changes(
     classification = operation_type == OperationType.CLASSIFICATION
     field = "corrected_category" if classification else "corrected_sentiment"
     corrected = given[field]
-    predicted = operation[verdicts.PREDICTED_FIELD[operation_type]]
+    predicted = operation[verdicts.PREDICTION_FIELD[operation_type]]
     if corrected is not None and classification and operation["correction_id"] is None:
         raise _unknown_category(organization=organization, name=corrected)
     if corrected is not None and feedback == FeedbackValue.NEGATIVE and corrected == predicted:
@@ -161,7 +161,8 @@ UNIQUE_COLUMNS = ("organization_id", "operation_type", "operation_id", "user_id"
 
 
 @functools.cache
-def _upsert_sql() -> str:
+def _upsert() -> tuple[str, list, object]:
+    """The statement, its fields in column order and created_at's column: built once."""
     quote = connection.ops.quote_name
     columns = ", ".join(quote(c) for c in UPSERT_COLUMNS)
     updates = ", ".join(
@@ -169,25 +170,26 @@ def _upsert_sql() -> str:
         for c in UPSERT_COLUMNS
         if c not in UNIQUE_COLUMNS and c != "created_at"
     )
-    return (
+    sql = (
         f"INSERT INTO {quote(Feedback._meta.db_table)} ({columns}) "
         f"VALUES ({', '.join(['%s'] * len(UPSERT_COLUMNS))}) "
         f"ON CONFLICT ({', '.join(quote(c) for c in UNIQUE_COLUMNS)}) DO UPDATE SET {updates} "
         f"RETURNING {quote('id')}, {quote('created_at')}"
     )
+    fields = [Feedback._meta.get_field(column) for column in UPSERT_COLUMNS]
+    created_at = Feedback._meta.get_field("created_at").get_col(Feedback._meta.db_table)
+    return sql, fields, created_at
 
 
 def _feedback_upsert(record: Feedback) -> bool:
     """Insert the user's Feedback row or replace the one there (ON CONFLICT on the unique
     constraint: one statement, where get-then-save took two and the ORM's upsert cannot say
     which it did). Sets the row's id and created_at; returns whether it was created."""
-    fields = [Feedback._meta.get_field(column) for column in UPSERT_COLUMNS]
+    sql, fields, column = _upsert()
     params = [f.get_db_prep_save(f.pre_save(record, add=True), connection) for f in fields]
     with connection.cursor() as cursor:
-        cursor.execute(_upsert_sql(), params)
+        cursor.execute(sql, params)
         pk, created_at = cursor.fetchone()
-    created_field = Feedback._meta.get_field("created_at")
-    column = created_field.get_col(Feedback._meta.db_table)
     for converter in connection.ops.get_db_converters(column):
         created_at = converter(created_at, column, connection)
     created = created_at == record.created_at
@@ -282,7 +284,7 @@ def feedback_submit(
             )
         transaction.on_commit(_examples_apply_soon, robust=True)
     return FeedbackSubmission(
-        feedback=record, created=created, training_example_queued=bool(verdict.example_task)
+        feedback=record, created=created, training_example_queued=bool(verdict.example_label)
     )
 
 
