@@ -262,10 +262,10 @@ def training_examples_upsert(
     vote back: the label then follows the remaining votes (the current label keeps a tie,
     where merging gives it to the newest vote: vote order is not stored), and an unreviewed
     example with no vote left is deleted. Returns each vote's example (None where there is
-    none, or it was deleted). The examples are row-locked in primary-key
-    order and new ones inserted in key order, so concurrent callers cannot deadlock on them,
-    and concurrent votes on the same text never duplicate or lose a write.
-    Three statements for any number of votes, plus one per thousand rows."""
+    none, or it was deleted). The examples are row-locked in primary-key order and new ones
+    inserted in key order, so concurrent callers cannot deadlock on them, and concurrent votes
+    on the same text never duplicate or lose a write. Three statements for any number of
+    votes, plus one per thousand rows."""
     for vote in votes:
         vote.check()
     digests = [content_hash(vote.text) for vote in votes]
@@ -282,25 +282,19 @@ def training_examples_upsert(
         for vote, digest in zip(votes, digests, strict=True):
             key = (vote.task, digest)
             example = by_key.get(key)
-            if vote.withdraw and key not in existing:
-                examples.append(example)  # nothing stored to take back: change nothing
-                continue
-            if example is None:
-                example = _new_example(organization, vote, digest, now=now)
-                by_key[key] = example
-                events.append(_vote_event(example, vote, ExampleEventAction.CREATED))
+            before = (example.expected_output, example.validation_status) if example else ()
+            if vote.withdraw:  # takes back only what is stored: never creates
+                voted = key in existing and _withdraw_vote(example, vote)
+                action = ExampleEventAction.WITHDRAWN
+            elif example is None:
+                example = by_key[key] = _new_example(organization, vote, digest, now=now)
+                voted, action = True, ExampleEventAction.CREATED
             else:
-                before = (example.expected_output, example.validation_status)
-                if vote.withdraw:
-                    if not _withdraw_vote(example, vote):
-                        examples.append(example)
-                        continue
-                    action = ExampleEventAction.WITHDRAWN
-                else:
-                    _merge_vote(example, vote, now=now)
-                    action = ExampleEventAction.MERGED
+                _merge_vote(example, vote, now=now)
+                voted, action = True, ExampleEventAction.MERGED
+            if voted:
                 events.append(_vote_event(example, vote, action, *before))
-            touched.add(key)
+                touched.add(key)
             examples.append(example)
         # Inserted in key order, as imports insert: two writers inserting the same new texts
         # then wait on each other in one order, never in a cycle (a deadlock).
@@ -316,12 +310,12 @@ def training_examples_upsert(
         changed = [ex for key, ex in by_key.items() if key in existing and key in touched]
         # An unreviewed example left without a vote stood only on withdrawn votes: it goes, as
         # if they had never been cast (the same as when they were withdrawn before applying).
-        unsupported = [ex for ex in changed if not ex.label_votes and not _is_reviewed(ex)]
-        if unsupported:
-            TrainingExample.objects.filter(pk__in=[ex.pk for ex in unsupported]).delete()
-            changed = [ex for ex in changed if ex not in unsupported]
-            events = [event for event in events if event.example not in unsupported]
-            examples = [None if ex in unsupported else ex for ex in examples]
+        gone = {ex.pk for ex in changed if not ex.label_votes and not _is_reviewed(ex)}
+        if gone:
+            TrainingExample.objects.filter(pk__in=gone).delete()
+            changed = [ex for ex in changed if ex.pk not in gone]
+            events = [event for event in events if event.example.pk not in gone]
+            examples = [None if ex is not None and ex.pk in gone else ex for ex in examples]
         for example in changed:
             example.updated_at = now
         TrainingExample.objects.bulk_update(changed, UPSERT_FIELDS, batch_size=BATCH)
