@@ -1,5 +1,7 @@
 """Model versions, their deployments and the inference log (the one fact table of predictions)."""
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 
@@ -122,6 +124,13 @@ class Deployment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task}: {self.model_version.version} ({self.status})"
+
+    @property
+    def next_step_at(self) -> datetime | None:
+        """When a scheduled rollout's next step is due (beat takes it on its next run)."""
+        if not self.rollout_steps or self.rollout_step_minutes is None:
+            return None
+        return self.created_at + timedelta(minutes=self.rollout_step_minutes)
 
 
 class InferenceLog(models.Model):

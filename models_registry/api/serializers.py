@@ -1,6 +1,3 @@
-from datetime import timedelta
-
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from models_registry.choices import DeploymentStrategy, Task
@@ -39,7 +36,7 @@ class DeploymentSerializer(serializers.ModelSerializer):
     candidate_version = serializers.CharField(
         source="candidate_version.version", allow_null=True, default=None
     )
-    next_step_at = serializers.SerializerMethodField()
+    next_step_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = Deployment
@@ -59,14 +56,6 @@ class DeploymentSerializer(serializers.ModelSerializer):
             "created_at",
             "ended_at",
         ]
-
-    @extend_schema_field(serializers.DateTimeField(allow_null=True))
-    def get_next_step_at(self, deployment):
-        """When beat takes the next scheduled step (on its first run after this time)."""
-        if not deployment.rollout_steps or deployment.rollout_step_minutes is None:
-            return None
-        due = deployment.created_at + timedelta(minutes=deployment.rollout_step_minutes)
-        return serializers.DateTimeField().to_representation(due)
 
 
 class InferenceLogSerializer(serializers.ModelSerializer):

@@ -1,7 +1,6 @@
 """Deployments: deploy (full or canary), promote a canary, roll back."""
 
 import logging
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -299,9 +298,9 @@ def rollout_advance() -> list[str]:
     done = []
     now = timezone.now()
     for deployment in scheduled:
-        minutes = deployment.rollout_step_minutes
-        if not deployment.rollout_steps or deployment.created_at + timedelta(minutes=minutes) > now:
+        if deployment.next_step_at is None or deployment.next_step_at > now:
             continue
+        minutes = deployment.rollout_step_minutes
         step, rest = deployment.rollout_steps[0], deployment.rollout_steps[1:]
         reason = (
             f"Scheduled rollout step of {deployment.candidate_version.version}: "
