@@ -20,10 +20,6 @@ TOKEN_CACHE_KEY_VERSION = 1
 _NOT_LOOKED_UP = object()
 
 
-def api_token_cache_seconds() -> int:
-    return settings.AIOPS_TOKEN_CACHE_SECONDS
-
-
 def api_token_cache_key(*, key_hash: str) -> str:
     """Keyed by the sha256 of the key, never the key itself."""
     return f"apitoken:{TOKEN_CACHE_KEY_VERSION}:{django.__version__}:{key_hash}"
@@ -41,7 +37,7 @@ def api_token_get_active(*, key: str, cached: Any = _NOT_LOOKED_UP) -> ApiToken 
     if not key:
         return None
     key_hash = token_hash(key)
-    ttl = api_token_cache_seconds()
+    ttl = settings.AIOPS_TOKEN_CACHE_SECONDS
     if ttl > 0:
         cache_key = api_token_cache_key(key_hash=key_hash)
         if cached is _NOT_LOOKED_UP:

@@ -7,12 +7,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
-from aiops.selectors import (
-    api_token_cache_key,
-    api_token_cache_seconds,
-    api_token_get_active,
-    token_hash,
-)
+from aiops.selectors import api_token_cache_key, api_token_get_active, token_hash
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -39,7 +34,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         wanted = [failures_key]
         if key_hash:
             wanted.append(used_key)
-            if api_token_cache_seconds() > 0:
+            if settings.AIOPS_TOKEN_CACHE_SECONDS > 0:
                 wanted.append(token_key)
         found = cache.get_many(wanted)
         if (found.get(failures_key) or 0) >= settings.AUTH_FAILURE_LIMIT:

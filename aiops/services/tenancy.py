@@ -49,9 +49,9 @@ def api_token_issue(*, membership: Membership, name: str = "") -> tuple[ApiToken
 def api_token_revoke(*, token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
+        # The post_save receiver (aiops.signals) evicts its cached resolution, as for any
+        # change to a token, its membership, user or organization.
         token.save(update_fields=["revoked_at"])
-    # The post_save receiver evicts too; revoking must not depend on signals being connected.
-    api_token_cache_evict(key_hashes=[token.key_hash])
     return token
 
 
