@@ -73,5 +73,15 @@ def category_list(*, organization: Organization) -> QuerySet[Category]:
     return Category.objects.filter(organization=organization)
 
 
+def category_names(*, organization: Organization) -> list[str]:
+    """The organization's category names, sorted: one query (the unique (organization, name)
+    index answers it)."""
+    return list(
+        Category.objects.filter(organization=organization)
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
+
+
 def ticket_list(*, organization: Organization) -> QuerySet[Ticket]:
     return Ticket.objects.filter(organization=organization).select_related("category")

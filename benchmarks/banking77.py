@@ -22,6 +22,7 @@ def main() -> None:
     from rest_framework.test import APIClient
     from sklearn.metrics import accuracy_score, f1_score
 
+    from aiops.models import Category
     from aiops.services.tenancy import api_token_issue, membership_ensure, organization_ensure
     from models_registry.serving import classify_text
     from training import importers
@@ -31,6 +32,11 @@ def main() -> None:
     started = time.perf_counter()
     parsed = importers.parse_file(
         (DATA / "train.csv").read_bytes(), fmt="csv", text_column="text", label_column="category"
+    )
+    # A category label must be one of the organization's categories: create the 77 first.
+    Category.objects.bulk_create(
+        [Category(organization=org, name=name) for name in sorted({r.label for r in parsed.rows})],
+        ignore_conflicts=True,
     )
     summary = examples_import(organization=org, task="category", rows=parsed.rows, approve=True)
     import_s = time.perf_counter() - started

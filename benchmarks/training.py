@@ -53,6 +53,7 @@ def main() -> None:
     setup()
     from sklearn.metrics import accuracy_score, f1_score
 
+    from aiops.models import Category
     from aiops.services.tenancy import organization_ensure
     from training import importers
     from training.models import TrainingExample
@@ -83,6 +84,11 @@ def main() -> None:
         for i, r in enumerate(rows)
     ]
     org = organization_ensure(slug="banking77-training")
+    # A category label must be one of the organization's categories: create the 77 first.
+    Category.objects.bulk_create(
+        [Category(organization=org, name=name) for name in sorted({r.label for r in rows})],
+        ignore_conflicts=True,
+    )
     examples_import(organization=org, task="category", rows=noisy, approve=True)
     flipped_texts = {rows[i].text for i in flipped}
     n = TrainingExample.objects.filter(organization=org).count()

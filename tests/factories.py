@@ -45,3 +45,9 @@ class TicketFactory(factory.django.DjangoModelFactory):
     subject = factory.Sequence(lambda n: f"Ticket subject {n}")
     body = "Something does not work."
     created_at = factory.LazyFunction(timezone.now)
+
+
+def categories(organization, *names: str) -> list[Category]:
+    """The organization's categories named `names`, created where missing: a category label
+    (of a training example) must be one of them."""
+    return [Category.objects.get_or_create(organization=organization, name=n)[0] for n in names]

@@ -5,12 +5,15 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from aiops.admin_base import HistoryAdmin
 from aiops.exceptions import DomainError
 from training import estimators, models, services
 from training.choices import ReviewDecision
+from training.labels import task_label_set
 from training.selectors import training_example_review_queue
 
 
@@ -31,9 +34,10 @@ class TrainingExampleEventInline(admin.TabularInline):
 
 @admin.register(models.TrainingExample)
 class TrainingExampleAdmin(admin.ModelAdmin):
-    """The review queue: suspected label noise first, then lowest label quality. Decisions
-    are POST-only actions (or the form on an example's page) that call the review services
-    and are recorded in the admin log and in the example's events."""
+    """The review queue: disputed examples first (votes against a trusted label), then
+    suspected label noise, then lowest label quality. Decisions are POST-only actions (or the
+    form on an example's page, which offers the task's labels) that call the review services,
+    settle a dispute and are recorded in the admin log and in the example's events."""
 
     change_form_template = "admin/training/trainingexample/change_form.html"
     list_display = [
@@ -42,6 +46,7 @@ class TrainingExampleAdmin(admin.ModelAdmin):
         "task",
         "short_text",
         "expected_output",
+        "disputed",
         "noise_flag",
         "suggested_label",
         "label_quality",
@@ -50,7 +55,7 @@ class TrainingExampleAdmin(admin.ModelAdmin):
         "validation_status",
         "created_at",
     ]
-    list_filter = ["noise_flag", "validation_status", "organization", "task", "source"]
+    list_filter = ["disputed", "noise_flag", "validation_status", "organization", "task", "source"]
     search_fields = ["input_text", "expected_output"]
     readonly_fields = [
         "organization",
@@ -61,7 +66,9 @@ class TrainingExampleAdmin(admin.ModelAdmin):
         "validation_status",
         "quality_score",
         "quality_parts",
+        "disputed",
         "label_votes",
+        "votes",
         "noise_flag",
         "suggested_label",
         "label_quality",
@@ -77,7 +84,7 @@ class TrainingExampleAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
-    exclude = ["operation_votes"]
+    exclude = ["operation_votes"]  # shown as `votes`
     list_select_related = ["organization"]
     inlines = [TrainingExampleEventInline]
     actions = ["approve", "reject", "accept_suggestion"]
@@ -93,6 +100,27 @@ class TrainingExampleAdmin(admin.ModelAdmin):
     @admin.display(description="text")
     def short_text(self, obj):
         return obj.input_text[:80]
+
+    @admin.display(description="votes (voter: label, source)")
+    def votes(self, obj):
+        return (
+            format_html_join(
+                mark_safe("<br>"),
+                "{}: {} ({})",
+                (
+                    (voter, vote["label"], vote["source"])
+                    for voter, vote in (obj.operation_votes or {}).items()
+                ),
+            )
+            or "—"
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        example = self.get_object(request, object_id)
+        if example is not None:
+            labels = task_label_set(organization=example.organization, task=example.task)
+            extra_context = {**(extra_context or {}), "valid_labels": labels}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def _review(self, request, queryset, decision: str, *, label_of=None, notes: str = ""):
         by_org_label = defaultdict(list)

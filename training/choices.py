@@ -37,6 +37,7 @@ class ExampleEventAction(models.TextChoices):
     REJECTED = "rejected", "Rejected"
     RELABELED = "relabeled", "Relabeled"
     WITHDRAWN = "withdrawn", "Vote withdrawn"
+    DISPUTED = "disputed", "Vote disputes the label"
 
 
 class CandidateAction(models.TextChoices):

@@ -8,7 +8,7 @@ class TrainingExampleFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = TrainingExample
-        fields = ["task", "validation_status", "source"]
+        fields = ["task", "validation_status", "source", "disputed"]
 
 
 class TrainingRunFilterSet(django_filters.FilterSet):

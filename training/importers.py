@@ -117,6 +117,18 @@ def parse_jsonl(data: bytes, *, text_column: str, label_column: str, progress=No
     return result
 
 
+def label_errors(rows: list[ParsedRow], valid: list[str] | None) -> list[dict]:
+    """The rows whose label is not in `valid` (a task's label set; None takes any label)."""
+    if valid is None:
+        return []
+    allowed = set(valid)
+    return [
+        {"line": row.line, "message": f"Unknown label {row.label!r}."}
+        for row in rows
+        if row.label not in allowed
+    ]
+
+
 def parse_file(
     data: bytes, *, fmt: str, text_column: str, label_column: str, progress=None
 ) -> ParseResult:

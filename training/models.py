@@ -48,12 +48,17 @@ class TrainingExample(models.Model):
     operation_id = models.BigIntegerField(null=True, blank=True)
     feedback_id = models.BigIntegerField(null=True, blank=True)
     label_votes = models.JSONField(
-        default=dict, blank=True, help_text="Label → how many times feedback or imports gave it."
+        default=dict, blank=True, help_text="Label → how many votes it has (from operation_votes)."
     )
     operation_votes = models.JSONField(
         default=dict,
         blank=True,
-        help_text="'type:id' of each operation → the label it voted, so a changed vote replaces.",
+        help_text="Each voter ('feedback:id', 'import:', 'review:', 'user:id', ...) → "
+        '{"label", "source"}: one vote per voter, so a changed vote replaces.',
+    )
+    disputed = models.BooleanField(
+        default=False,
+        help_text="A vote disagrees with this trusted label; it stands until a reviewer decides.",
     )
     noise_flag = models.BooleanField(
         default=False, help_text="Label-noise detection suspects this label."
@@ -79,6 +84,13 @@ class TrainingExample(models.Model):
             models.Index(
                 fields=["organization", "task", "validation_status", "approved_at"],
                 name="ex_org_task_approved",
+            ),
+            # The disputed examples of an organization, oldest first: the head of the review
+            # queue. Partial: disputes are few, and settled ones leave the index.
+            models.Index(
+                fields=["organization", "created_at"],
+                condition=models.Q(disputed=True),
+                name="ex_org_disputed",
             ),
         ]
 

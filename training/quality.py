@@ -15,12 +15,16 @@ part                      weight  meaning
 Who labelled an example says most about the label, so ``source`` weighs most; feedback
 agreement and confident-learning evidence are direct evidence about this very label and
 together outweigh it once both are known; text quality only says whether the input is usable.
+
+Votes weigh by the same trust: ``label_weights`` sums it per label and ``weighted_label``
+picks the label an example's votes stand behind.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -28,9 +32,12 @@ from typing import Any
 __all__ = [
     "PART_WEIGHTS",
     "SOURCE_TRUST",
+    "TRUSTED_SOURCES",
     "QualityScore",
+    "label_weights",
     "score_example",
     "text_quality",
+    "weighted_label",
 ]
 
 # Trust in the origin of a label: expert > reviewer > user correction > user acceptance >
@@ -47,6 +54,10 @@ SOURCE_TRUST: MappingProxyType[str, float] = MappingProxyType(
         "automated": 0.3,
     }
 )
+
+# Who labels an example rather than votes on it: a label from one of these is only changed by a
+# reviewer (or by the same voter changing its own label), never outvoted by feedback.
+TRUSTED_SOURCES = frozenset({"expert", "reviewer", "import"})
 
 PART_WEIGHTS: MappingProxyType[str, float] = MappingProxyType(
     {"source": 0.35, "text": 0.15, "agreement": 0.25, "label_quality": 0.25}
@@ -168,3 +179,24 @@ def score_example(
         parts={name: round(value, 4) for name, value in parts.items()},
         text_parts={name: round(value, 4) for name, value in text_parts.items()},
     )
+
+
+def label_weights(votes: Iterable[tuple[str, str]]) -> dict[str, float]:
+    """Each label's weight: the ``SOURCE_TRUST`` of its ``(label, source)`` votes, summed
+    (rounded, so that equal sums made in another order still tie)."""
+    weights: dict[str, float] = {}
+    for label, source in votes:
+        weights[label] = weights.get(label, 0.0) + SOURCE_TRUST[source]
+    return {label: round(weight, 9) for label, weight in weights.items()}
+
+
+def weighted_label(weights: Mapping[str, float], *, current: str, newest: str | None = None) -> str:
+    """The label with the most weight. A tie goes to ``newest`` (the label of the vote just
+    cast), else ``current`` keeps it, else the first tied label in sorted order."""
+    if not weights:
+        return current
+    best = max(weights.values())
+    for label in (newest, current):
+        if label is not None and weights.get(label) == best:
+            return label
+    return min(label for label, weight in weights.items() if weight == best)

@@ -34,14 +34,18 @@ def training_example_list(*, organization) -> QuerySet[TrainingExample]:
 def training_example_review_queue(
     *, organization=None, include_rejected: bool = False
 ) -> QuerySet[TrainingExample]:
-    """Examples (not rejected, unless asked), suspected label noise first, then by ascending
-    label quality (unknown last), then pending before approved, oldest first."""
+    """Examples (not rejected, unless asked or disputed), disputed ones first (votes disagree
+    with a trusted label: only a reviewer settles them), then suspected label noise, then by
+    ascending label quality (unknown last), then pending before approved, oldest first."""
     queryset = TrainingExample.objects.all()
     if not include_rejected:
-        queryset = queryset.exclude(validation_status=ValidationStatus.REJECTED)
+        queryset = queryset.exclude(
+            Q(validation_status=ValidationStatus.REJECTED) & Q(disputed=False)
+        )
     if organization is not None:
         queryset = queryset.filter(organization=organization)
     return queryset.order_by(
+        F("disputed").desc(),
         F("noise_flag").desc(),
         F("label_quality").asc(nulls_last=True),
         F("validation_status").desc(),

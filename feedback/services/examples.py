@@ -71,19 +71,22 @@ def _apply_batch(batch: int) -> int:
             actor=row.user,
             withdraw=not verdict.example_label,
         )
-        try:
-            vote.check()
-        except InvalidInput as error:  # e.g. a blank ticket text: one row must not stall all
-            logger.warning("Feedback %s cannot become a training example: %s", row.pk, error)
-            continue
         votes[row.organization_id].append(vote)
     organizations = Organization.objects.in_bulk(list(votes))
     for organization_id in sorted(votes):  # one lock order across organizations too
         training_examples_upsert(
-            organization=organizations[organization_id], votes=votes[organization_id]
+            organization=organizations[organization_id],
+            votes=votes[organization_id],
+            on_invalid=_skip,
         )
     Feedback.objects.filter(pk__in=[row.pk for row in rows]).update(training_pending=False)
     return len(rows)
+
+
+def _skip(vote: ExampleVote, error: InvalidInput) -> None:
+    """A vote the training app does not take (a blank ticket text, a category deleted since
+    the feedback): logged and skipped, so one row never stalls the others."""
+    logger.warning("Feedback %s cannot become a training example: %s", vote.feedback_id, error)
 
 
 def _operations(rows: list[Feedback]) -> dict[tuple[str, int], dict]:

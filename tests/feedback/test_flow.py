@@ -48,15 +48,23 @@ def test_feedback_on_real_operations_feeds_accuracy_and_training(trained_org, ag
         InferenceLog.objects.filter(organization=trained_org).values_list("task", "outcome")
     )
     assert outcomes == {"category": "incorrect", "sentiment": "correct", "suggestion": "correct"}
-    examples = dict(
-        TrainingExample.objects.filter(
+    examples = {
+        example.task: example
+        for example in TrainingExample.objects.filter(
             organization=trained_org,
             operation_type__in=["classification", "sentiment", "suggestion"],
-        ).values_list("task", "expected_output")
-    )
-    assert examples["category"] == other.name
-    assert examples["sentiment"] == ops["sentiment"]["sentiment"]
-    assert examples["suggestion"] == ops["suggest"]["suggestion"]
+        )
+    }
+    # The ticket's category and sentiment examples are the expert's (the demo import): a vote
+    # never relabels them, one that disagrees disputes them.
+    voted = {"category": other.name, "sentiment": ops["sentiment"]["sentiment"]}
+    truth = {"category": ticket.category.name, "sentiment": ticket.sentiment}
+    for task in ("category", "sentiment"):
+        example = examples[task]
+        assert (example.expected_output, example.source) == (truth[task], "expert")
+        assert example.disputed == (voted[task] != truth[task])
+        assert {v["label"] for v in example.operation_votes.values()} == {truth[task], voted[task]}
+    assert examples["suggestion"].expected_output == ops["suggest"]["suggestion"]
 
     stats = agent_client.get("/api/ai/feedback").json()
     assert stats["totals"]["total"] == 3

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
+from aiops.models import Category
 from config.celery import app
 from feedback import tasks
 from feedback.models import Feedback
@@ -197,3 +198,15 @@ def test_beat_runs_the_sweep_every_minute():
     entry = app.conf.beat_schedule["feedback-examples"]
     assert entry["task"] == tasks.feedback_examples_apply_task.name
     assert entry["schedule"].minute == set(range(60))
+
+
+def test_a_vote_for_a_label_no_longer_valid_is_skipped(org, agent_client, caplog):
+    renamed = make_classification(org, text="Please close my account")
+    good = make_classification(org, text="My card was charged twice")
+    agent_client.post(URL, body(renamed, "negative", correctedCategory="Account"), format="json")
+    agent_client.post(URL, body(good), format="json")
+    Category.objects.filter(organization=org, name="Account").update(name="Accounts")
+    assert feedback_examples_apply() == 2
+    assert TrainingExample.objects.get().input_text == "My card was charged twice"
+    assert not Feedback.objects.filter(training_pending=True).exists()
+    assert "Unknown category label 'Account'" in caplog.text

@@ -3,11 +3,16 @@
 import pytest
 from django.contrib.admin.models import LogEntry
 
-from tests.factories import UserFactory
+from tests.factories import UserFactory, categories
 from training import services
 from training.models import TrainingExample
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _categories(org):
+    categories(org, "a", "b", "c")
 
 
 @pytest.fixture

@@ -3,11 +3,18 @@
 import pytest
 
 from aiops.exceptions import InvalidInput, NotFound
-from tests.factories import UserFactory
+from tests.factories import UserFactory, categories
 from training import services
 from training.models import TrainingExample, TrainingExampleEvent
 
 pytestmark = pytest.mark.django_db
+
+LABELS = ("card_arrival", "card_delivery", "pin", "other", "a")
+
+
+@pytest.fixture(autouse=True)
+def _categories(org):
+    categories(org, *LABELS)
 
 
 def _upsert(org, text="My card has not arrived yet", label="card_arrival", **kw):
@@ -20,7 +27,9 @@ def _upsert(org, text="My card has not arrived yet", label="card_arrival", **kw)
 def test_upsert_creates_with_one_vote_and_quality_parts(org):
     example = _upsert(org, operation_type="classification", operation_id=7, feedback_id=3)
     assert example.label_votes == {"card_arrival": 1}
-    assert example.operation_votes == {"feedback:3": "card_arrival"}
+    assert example.operation_votes == {
+        "feedback:3": {"label": "card_arrival", "source": "user_acceptance"}
+    }
     assert example.feedback_id == 3 and example.operation_id == 7
     assert set(example.quality_parts) == {"source", "text"}  # no agreement from one vote
     assert example.validation_status == "pending" and example.approved_at is None
@@ -58,18 +67,33 @@ def test_each_feedback_record_votes_once(org):
     example = _upsert(org, label="card_delivery", feedback_id=10, **kw)  # the first changes
     assert example.label_votes == {"card_arrival": 1, "card_delivery": 1}
     assert example.operation_votes == {
-        "feedback:10": "card_delivery",
-        "feedback:11": "card_arrival",
+        "feedback:10": {"label": "card_delivery", "source": "user_acceptance"},
+        "feedback:11": {"label": "card_arrival", "source": "user_acceptance"},
     }
 
 
-def test_tie_goes_to_the_newest_label_and_more_trusted_source_wins(org):
-    _upsert(org, operation_id=1, source="user_acceptance")
-    example = _upsert(org, label="card_delivery", operation_id=2, source="user_correction")
+def test_votes_weigh_by_source_trust_and_a_tie_goes_to_the_newest(org):
+    _upsert(org, operation_id=1, source="user_correction")
+    # Counted, the newest vote would win this tie; weighed, the correction (0.75) beats the
+    # acceptance (0.6).
+    example = _upsert(org, label="card_delivery", operation_id=2, source="user_acceptance")
+    assert (example.expected_output, example.source) == ("card_arrival", "user_correction")
+    # Two automated votes (0.3 each) are not one correction: counted, they would win 2 to 1.
+    example = _upsert(org, label="pin", operation_id=3, source="automated")
+    example = _upsert(org, label="pin", operation_id=4, source="automated")
+    assert example.label_votes == {"card_arrival": 1, "card_delivery": 1, "pin": 2}
+    assert (example.expected_output, example.source) == ("card_arrival", "user_correction")
+    # 0.75 against 0.6 + 0.3 = 0.9: now the acceptance's label leads, with its source.
+    example = _upsert(org, label="card_delivery", operation_id=3, source="automated")
+    assert (example.expected_output, example.source) == ("card_delivery", "user_acceptance")
+    # An exact tie (0.6 + 0.3 each) goes to the newest vote.
+    example = _upsert(org, label="other", operation_id=5, source="user_acceptance")
     assert example.expected_output == "card_delivery"
-    assert example.source == "user_correction"
-    example = _upsert(org, operation_id=3, source="automated")
-    assert example.source == "user_correction"  # a less trusted source does not replace it
+    example = _upsert(org, label="other", operation_id=4, source="automated")
+    assert example.label_votes == {"card_arrival": 1, "card_delivery": 2, "other": 2}
+    assert example.expected_output == "other"
+    assert example.quality_parts["agreement"] == pytest.approx(0.9 / 2.55, abs=1e-4)
+    assert not example.disputed  # votes label an untrusted example, they do not dispute it
 
 
 def test_upsert_with_approve_sets_approved_at(org):
@@ -168,12 +192,14 @@ def test_feedback_after_review_keeps_the_reviewers_label(org):
         example = _upsert(org, operation_id=op)
     assert example.expected_output == "card_delivery"
     assert example.validation_status == "approved" and example.quality_score == 1.0
-    # the reviewer's relabel is one vote among five
+    assert example.disputed  # for the reviewer to settle
+    # the reviewer's relabel is one vote among five, weighing 0.9 against 4 x 0.6
     assert example.label_votes == {"card_arrival": 4, "card_delivery": 1}
-    assert example.quality_parts["agreement"] == pytest.approx(0.2)
+    assert example.quality_parts["agreement"] == pytest.approx(0.9 / 3.3, abs=1e-4)
 
 
 def test_bulk_review_is_scoped_to_the_organization(org, other_org):
+    categories(other_org, *LABELS)
     mine = [_upsert(org, text=f"text number {i} here") for i in range(3)]
     theirs = _upsert(other_org, text="text number 0 here")
     done = services.training_examples_review(
@@ -214,3 +240,4 @@ def test_import_over_a_reviewed_example_keeps_the_decision(org):
     assert example.validation_status == "rejected"
     assert example.expected_output == "card_arrival"
     assert example.label_votes == {"card_arrival": 1, "other": 1}
+    assert example.disputed  # the file disagrees with a decided example: back to review

@@ -3,9 +3,17 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
+from tests.factories import categories
 from training.models import TrainingExample
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _categories(request):
+    if "org" in request.fixturenames:  # the labels these files use are categories there
+        org = request.getfixturevalue("org")
+        categories(org, "Billing", "Support", "cards", "lost", "transfers", "a", "b", "c", "d")
 
 
 def _import(path, **extra):

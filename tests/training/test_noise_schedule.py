@@ -5,6 +5,7 @@ from unittest import mock
 import pytest
 
 from config.celery import app
+from tests.factories import categories
 from training import services, tasks
 from training.importers import ParsedRow
 from training.models import TrainingExample
@@ -13,7 +14,10 @@ pytestmark = pytest.mark.django_db
 
 
 def _import(org, task="category", n=6, approve=False):
-    rows = [ParsedRow(line=i + 1, text=f"ticket text {i}", label=f"l{i % 2}") for i in range(n)]
+    labels = ("negative", "positive") if task == "sentiment" else ("l0", "l1")
+    if task == "category":
+        categories(org, *labels)
+    rows = [ParsedRow(line=i + 1, text=f"ticket text {i}", label=labels[i % 2]) for i in range(n)]
     services.examples_import(organization=org, task=task, rows=rows, approve=approve)
 
 

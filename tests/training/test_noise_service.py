@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from aiops.exceptions import InvalidInput
+from tests.factories import categories
 from training import services
 from training.importers import ParsedRow
 from training.models import TrainingExample
@@ -32,6 +33,7 @@ def _load(org, n_per_class=30, flips=(0, 31, 62), approve=True):
     for i in flips:
         wrong = classes[(classes.index(truth[i]) + 1) % len(classes)]
         rows[i] = ParsedRow(line=rows[i].line, text=rows[i].text, label=wrong)
+    categories(org, *TOPICS)
     services.examples_import(organization=org, task="category", rows=rows, approve=approve)
     by_text = {r.text: (r.label, truth[i]) for i, r in enumerate(rows)}
     return by_text

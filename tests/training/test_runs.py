@@ -6,6 +6,7 @@ import pytest
 from aiops.exceptions import Conflict, InvalidInput
 from models_registry.models import ModelVersion
 from models_registry.services import model_version_deploy
+from tests.factories import categories
 from training import estimators, services
 from training.importers import ParsedRow
 from training.models import TrainingExample, TrainingRun
@@ -29,6 +30,7 @@ def _load(org, n_per_class=20, seed=0, topics=TOPICS):
             picked = list(rng.choice(words, 3)) + list(rng.choice(FILLER, 3))
             rng.shuffle(picked)
             rows.append(ParsedRow(line=len(rows) + 1, text=" ".join(picked), label=label))
+    categories(org, *topics)
     services.examples_import(organization=org, task="category", rows=rows, approve=True)
 
 
@@ -77,7 +79,8 @@ def test_a_changed_snapshot_cannot_be_reproduced(org):
     _load(org)
     first = _train(org)
     example = TrainingExample.objects.get(pk=first.example_ids[0])
-    services.training_example_relabel(example=example, label="pin")
+    other = "refund" if example.expected_output == "pin" else "pin"
+    services.training_example_relabel(example=example, label=other)
     run = services.training_run_reproduce(run=first, enqueue=False)
     run = services.training_run_execute(run_id=run.pk)
     assert run.status == "failed" and "cannot be reproduced" in run.error

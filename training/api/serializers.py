@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from models_registry.choices import CLASSIFIER_TASKS, Task
@@ -65,7 +66,23 @@ class TrainingRunSerializer(serializers.ModelSerializer):
         ]
 
 
+class LabelVotesSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class VoteSerializer(serializers.Serializer):
+    voter = serializers.CharField()
+    label = serializers.CharField()
+    source = serializers.CharField()
+
+
 class TrainingExampleSerializer(serializers.ModelSerializer):
+    # Lists, not the stored mappings: the camelCase renderer would rename labels and voters
+    # used as dictionary keys.
+    label_votes = serializers.SerializerMethodField()
+    votes = serializers.SerializerMethodField()
+
     class Meta:
         model = TrainingExample
         fields = [
@@ -77,6 +94,9 @@ class TrainingExampleSerializer(serializers.ModelSerializer):
             "quality_score",
             "quality_parts",
             "validation_status",
+            "disputed",
+            "label_votes",
+            "votes",
             "noise_flag",
             "suggested_label",
             "label_quality",
@@ -87,6 +107,17 @@ class TrainingExampleSerializer(serializers.ModelSerializer):
             "feedback_id",
             "created_at",
             "updated_at",
+        ]
+
+    @extend_schema_field(LabelVotesSerializer(many=True))
+    def get_label_votes(self, obj) -> list[dict]:
+        return [{"label": label, "count": n} for label, n in (obj.label_votes or {}).items()]
+
+    @extend_schema_field(VoteSerializer(many=True))
+    def get_votes(self, obj) -> list[dict]:
+        return [
+            {"voter": voter, "label": vote["label"], "source": vote["source"]}
+            for voter, vote in (obj.operation_votes or {}).items()
         ]
 
 

@@ -1,4 +1,5 @@
-"""A reviewer's decisions on training examples: approve, reject, relabel, bulk review."""
+"""A reviewer's decisions on training examples: approve, reject, relabel, bulk review. A
+decision settles a dispute: the reviewer has seen the votes."""
 
 from django.db import transaction
 from django.utils import timezone
@@ -7,8 +8,9 @@ from aiops.exceptions import InvalidInput, NotFound
 from aiops.models import Organization
 from training.choices import ExampleEventAction, ExampleSource, ReviewDecision, ValidationStatus
 from training.importers import MAX_LABEL_LENGTH
+from training.labels import LabelSets
 from training.models import TrainingExample, TrainingExampleEvent
-from training.services.examples import _add_vote, _clear_noise, _rescore
+from training.services.examples import _clear_noise, _rescore, cast_vote
 
 
 def _apply_review(
@@ -21,7 +23,7 @@ def _apply_review(
         review = "rejected"
     else:
         if decision == ReviewDecision.RELABEL:
-            _add_vote(example, label, "review:")
+            cast_vote(example, "review:", label, ExampleSource.REVIEWER)
         if decision == ReviewDecision.RELABEL and label != example.expected_output:
             example.expected_output = label
             example.source = ExampleSource.REVIEWER
@@ -31,6 +33,7 @@ def _apply_review(
             example.approved_at = now
         example.validation_status = ValidationStatus.APPROVED
         review = "approved"
+    example.disputed = False
     example.reviewer = actor
     example.reviewed_at = now
     example.review_notes = notes
@@ -59,6 +62,7 @@ REVIEW_FIELDS = [
     "label_votes",
     "operation_votes",
     "source",
+    "disputed",
     "validation_status",
     "approved_at",
     "reviewer",
@@ -85,7 +89,8 @@ def training_examples_review(
     notes: str = "",
 ) -> list[TrainingExample]:
     """Approve, reject or relabel several examples of one organization at once, each recorded
-    (reviewer, time, notes and an event). The decision overrides the computed quality."""
+    (reviewer, time, notes and an event). The decision overrides the computed quality and
+    settles any dispute. A relabel's label must be in each example's task label set."""
     if decision not in ReviewDecision.values:
         raise InvalidInput(
             f"Unknown decision {decision!r}.", fields={"decision": ReviewDecision.values}
@@ -104,6 +109,10 @@ def training_examples_review(
     missing = sorted(set(ids) - {ex.pk for ex in examples})
     if missing:
         raise NotFound(f"No training examples {missing} in this organization.")
+    if decision == ReviewDecision.RELABEL:
+        labels = LabelSets(organization)
+        for task in sorted({ex.task for ex in examples}):
+            labels.check(label, task=task)
     now = timezone.now()
     events = [
         _apply_review(ex, decision=decision, actor=actor, notes=notes, label=label, now=now)

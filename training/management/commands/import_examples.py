@@ -8,6 +8,7 @@ from aiops.models import Organization
 from models_registry.choices import Task
 from training import importers, services
 from training.choices import ExampleSource
+from training.labels import task_label_set
 
 
 class Command(BaseCommand):
@@ -43,13 +44,19 @@ class Command(BaseCommand):
                 )
             except importers.ImportFileError as exc:
                 raise CommandError(str(exc)) from exc
-        if parsed.errors:
-            for error in parsed.errors[:20]:
+        # Labels outside the task's label set are bad rows too, reported with the others.
+        valid = task_label_set(organization=organization, task=opts["task"])
+        bad_labels = importers.label_errors(parsed.rows, valid)
+        errors = sorted(parsed.errors + bad_labels, key=lambda e: e["line"])
+        if errors:
+            for error in errors[:20]:
                 self.stderr.write(f"line {error['line']}: {error['message']}")
-            more = len(parsed.errors) - 20
+            more = len(errors) - 20
             if more > 0:
                 self.stderr.write(f"... and {more} more")
-            raise CommandError(f"{len(parsed.errors)} bad row(s); nothing was imported.")
+            if bad_labels:
+                self.stderr.write(f"Valid {opts['task']} labels: {', '.join(valid) or 'none'}.")
+            raise CommandError(f"{len(errors)} bad row(s); nothing was imported.")
         with tqdm(total=len(parsed.rows), desc="import", unit="row") as bar:
             try:
                 summary = services.examples_import(
