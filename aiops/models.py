@@ -142,7 +142,11 @@ class Operation(models.Model):
 
 
 class Classification(Operation):
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
+    # Null when the model predicts a label that is no longer a category (renamed or deleted
+    # since it was trained): the prediction stays on the inference log, nothing is created.
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     was_accepted = models.BooleanField(null=True, blank=True)
     corrected_category = models.ForeignKey(
         Category, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

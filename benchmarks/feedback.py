@@ -114,7 +114,7 @@ def load(*, logs: int, classifications: int) -> tuple[str, list[tuple[int, str]]
     rows = (
         Classification.objects.filter(organization=org)
         .order_by("pk")
-        .values_list("pk", "category__name")
+        .values_list("pk", "inference_log__predicted_label")
     )
     # Each operation's correction: another category than the predicted one.
     operations = [(pk, names[(names.index(name) + 1) % len(names)]) for pk, name in rows]

@@ -106,7 +106,8 @@ def verdict(
 # predicted label, or the suggested reply).
 OPERATION_FIELDS = ("id", "input_text", "inference_log__predicted_label")
 PREDICTION_FIELD = {
-    OperationType.CLASSIFICATION: "category__name",
+    # The model's label (a category's name, unless the category was renamed or deleted since).
+    OperationType.CLASSIFICATION: "inference_log__predicted_label",
     OperationType.SENTIMENT: "sentiment",
     OperationType.SUGGESTION: "content",
 }

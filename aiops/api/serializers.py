@@ -19,7 +19,10 @@ class _OperationOut(serializers.Serializer):
 
 
 class ClassificationSerializer(_OperationOut):
-    category = serializers.CharField(source="category.name")
+    # The predicted label, also when it is no longer a category (no category linked).
+    category = serializers.CharField(
+        source="inference_log.predicted_label", allow_null=True, default=None
+    )
     was_accepted = serializers.BooleanField(allow_null=True)
     corrected_category = serializers.CharField(
         source="corrected_category.name", allow_null=True, default=None

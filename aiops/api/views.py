@@ -94,7 +94,7 @@ class ClassificationViewSet(TenantReadOnlyViewSet):
     def scoped_queryset(self, organization):
         return (
             Classification.objects.filter(organization=organization)
-            .select_related("category", "corrected_category", "model_version")
+            .select_related("inference_log", "corrected_category", "model_version")
             .order_by("-created_at", "-id")
         )
 

@@ -108,7 +108,9 @@ def classify(*, organization: Organization, source: OperationInput) -> Classific
     started = time.perf_counter()
     route = _route(organization, Task.CATEGORY, source.unit_id)
     label, confidence = classify_text(version=route.version, text=source.text)
-    category, _ = Category.objects.get_or_create(organization=organization, name=label)
+    # Looked up, never created from model output: a label that is no longer a category is
+    # answered as predicted, with no category linked, until a retrain drops it.
+    category = next(iter(Category.objects.filter(organization=organization, name=label)), None)
     return _record(
         Classification,
         organization,

@@ -17,6 +17,7 @@ from models_registry.models import (
 )
 from models_registry.routing import in_share
 from models_registry.selectors import route_for_unit, shadow_report
+from tests.factories import categories
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +31,7 @@ def fitted(labels=LABELS):
 
 @pytest.fixture
 def live_and_shadow(org):
+    categories(org, "Billing", "Access")  # classify links a prediction to its category
     live = services.model_version_register(
         organization=org, task="category", version="1.0.0", model=fitted()
     )
