@@ -165,13 +165,13 @@ def _check_example_input(*, task: str, text: str, label: str | None, source: str
         )
 
 
-def example_votes(example: TrainingExample) -> dict[str, dict[str, str]]:
+def _votes(example: TrainingExample) -> dict[str, dict[str, str]]:
     """Voter → {"label", "source"}."""
     return dict(example.operation_votes or {})
 
 
 def _weights(example: TrainingExample) -> dict[str, float]:
-    return label_weights((v["label"], v["source"]) for v in example_votes(example).values())
+    return label_weights((v["label"], v["source"]) for v in _votes(example).values())
 
 
 def _agreement(example: TrainingExample) -> float | None:
@@ -217,7 +217,7 @@ def _set_votes(example: TrainingExample, votes: dict[str, dict[str, str]]) -> No
 
 def cast_vote(example: TrainingExample, voter: str, label: str, source: str) -> dict | None:
     """Record `voter`'s vote for `label`, replacing its earlier one (returned, if any)."""
-    votes = example_votes(example)
+    votes = _votes(example)
     previous = votes.pop(voter, None)
     votes[voter] = {"label": label, "source": source}
     _set_votes(example, votes)
@@ -226,7 +226,7 @@ def cast_vote(example: TrainingExample, voter: str, label: str, source: str) -> 
 
 def _remove_vote(example: TrainingExample, voter: str) -> dict | None:
     """Take back `voter`'s vote, if any; returns it."""
-    votes = example_votes(example)
+    votes = _votes(example)
     previous = votes.pop(voter, None)
     if previous is not None:
         _set_votes(example, votes)
@@ -237,7 +237,7 @@ def _is_reviewed(example: TrainingExample) -> bool:
     return (example.quality_parts or {}).get("review") in REVIEW_QUALITY
 
 
-def is_trusted(example: TrainingExample) -> bool:
+def _is_trusted(example: TrainingExample) -> bool:
     """Approved, decided by a reviewer, or labelled by an expert, a reviewer or an import:
     votes no longer move its label (they dispute it)."""
     return (
@@ -247,9 +247,9 @@ def is_trusted(example: TrainingExample) -> bool:
     )
 
 
-def has_dissent(example: TrainingExample) -> bool:
+def _has_dissent(example: TrainingExample) -> bool:
     """Some vote is for another label than the example's."""
-    return any(v["label"] != example.expected_output for v in example_votes(example).values())
+    return any(v["label"] != example.expected_output for v in _votes(example).values())
 
 
 @dataclass(frozen=True)
@@ -425,7 +425,7 @@ def _new_example(organization, vote: ExampleVote, digest: str, *, now) -> Traini
 def _merge_vote(example: TrainingExample, vote: ExampleVote, *, now) -> str:
     """Merge one vote into an example that exists; returns the event's action."""
     label = vote.label.strip()
-    trusted = is_trusted(example)
+    trusted = _is_trusted(example)
     replaced = cast_vote(example, vote.key, label, vote.source)
     if vote.operation_id is not None:
         example.operation_type, example.operation_id = vote.operation_type, vote.operation_id
@@ -458,7 +458,7 @@ def _stood_on(example: TrainingExample, voter: str, replaced: dict | None) -> bo
         return False
     return not any(
         vote["label"] == example.expected_output and vote["source"] in TRUSTED_SOURCES
-        for key, vote in example_votes(example).items()
+        for key, vote in _votes(example).items()
         if key != voter
     )
 
@@ -473,7 +473,7 @@ def _label_by(example: TrainingExample, vote: ExampleVote, *, now) -> None:
         _clear_noise(example)
     example.source = vote.source
     _set_status(example, approve=vote.approve, actor=vote.actor, now=now)
-    if example.disputed and not has_dissent(example):
+    if example.disputed and not _has_dissent(example):
         example.disputed = False
 
 
@@ -491,7 +491,7 @@ def _set_status(example: TrainingExample, *, approve: bool, actor, now) -> None:
 def _follow_votes(example: TrainingExample, *, newest: str | None = None) -> None:
     """An untrusted example's label: the weighted majority of its votes; its source: the most
     trusted one among the votes for that label."""
-    votes = example_votes(example).values()
+    votes = _votes(example).values()
     if not votes:
         return
     winner = weighted_label(_weights(example), current=example.expected_output, newest=newest)
@@ -506,9 +506,9 @@ def _withdraw_vote(example: TrainingExample, vote: ExampleVote) -> bool:
     """Take back `vote.key`'s vote; False when that key had no vote here."""
     if _remove_vote(example, vote.key) is None:
         return False
-    if not is_trusted(example):
+    if not _is_trusted(example):
         _follow_votes(example)
-    elif example.disputed and not has_dissent(example):
+    elif example.disputed and not _has_dissent(example):
         example.disputed = False
     _rescore(example)
     return True
