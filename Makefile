@@ -16,7 +16,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 install: $(VENV)/.installed
 
 var:
-	mkdir -p var/celery/out var/celery/processed var/artifacts
+	mkdir -p var/celery/out var/celery/processed var/celery/control var/artifacts
 
 run: install var
 	$(PY) manage.py migrate --noinput

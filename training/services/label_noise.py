@@ -1,6 +1,7 @@
 """Label noise detection over an org's training examples."""
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -34,6 +35,7 @@ class NoiseSummary:
     evaluated: int
     flagged: int
     seconds: float
+    flagged_ids: tuple[int, ...] = ()  # the examples flagged, in id order
 
 
 def label_noise_detect(
@@ -46,9 +48,7 @@ def label_noise_detect(
     profile: str = noise.SVM_PROFILE,
 ) -> NoiseSummary:
     """Confident learning over the org's validated examples of `task` (and pending ones when
-    asked): store per example the flag, the suggested label and the label quality (a quality
-    part). The fit runs outside any transaction; only examples whose label is unchanged since
-    the snapshot are written."""
+    asked), stored per example (label_noise_detect_rows)."""
     if task not in CLASSIFIER_TASKS:
         raise InvalidInput(
             f"Noise detection needs a classification task, not {task!r}.",
@@ -64,6 +64,22 @@ def label_noise_detect(
         .order_by("pk")
         .values_list("pk", "input_text", "expected_output")
     )
+    return label_noise_detect_rows(
+        rows=rows, n_folds=n_folds, random_state=random_state, profile=profile
+    )
+
+
+def label_noise_detect_rows(
+    *,
+    rows: Sequence[tuple[int, str, str]],
+    n_folds: int = 5,
+    random_state: int = 0,
+    profile: str = noise.SVM_PROFILE,
+) -> NoiseSummary:
+    """Confident learning over (example id, text, label) rows of one org's task (the nightly
+    check's, or a training run's snapshot): store per example the flag, the suggested label
+    and the label quality (a quality part). The fit runs outside any transaction; only
+    examples whose label is unchanged since the snapshot are written."""
     started = time.perf_counter()
     if not rows:
         return NoiseSummary(examples=0, evaluated=0, flagged=0, seconds=0.0)
@@ -103,9 +119,11 @@ def label_noise_detect(
             ],
             batch_size=BATCH,
         )
+    flagged_ids = tuple(sorted(pk for pk, (_, item) in found.items() if item["is_issue"]))
     return NoiseSummary(
         examples=len(rows),
         evaluated=int(report.evaluated.sum()),
-        flagged=sum(1 for ex in changed if ex.noise_flag),
+        flagged=len(flagged_ids),
         seconds=round(time.perf_counter() - started, 3),
+        flagged_ids=flagged_ids,
     )
