@@ -38,7 +38,8 @@ def evaluation_split(
     examples: every label of the data is one the model can predict."""
     evaluation = {i for i, digest in enumerate(content_hashes) if evaluation_bucket(digest) < share}
     excluded = set(exclude) - evaluation
-    fit_labels = {label for i, label in enumerate(labels) if i not in evaluation | excluded}
+    left_out = evaluation | excluded
+    fit_labels = {label for i, label in enumerate(labels) if i not in left_out}
     for label in set(labels) - fit_labels:
         members = {i for i, other in enumerate(labels) if other == label}
         if members & excluded:

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 from training import services
-from training.evaluation import evaluation_bucket
 from training.importers import ParsedRow
 from training.models import TrainingExample
 
@@ -21,6 +20,8 @@ FILLER = ["please", "my", "the", "is", "why", "how", "i", "can", "help", "still"
 def _load_with_flips(org, n_per_class=30) -> list[str]:
     """Clean topics with one planted wrong label per class, each outside the evaluation
     split (so a fit would use it); returns the planted texts."""
+    from training.evaluation import evaluation_bucket
+
     rng = np.random.default_rng(0)
     rows = []
     for label, words in TOPICS.items():

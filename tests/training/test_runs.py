@@ -6,7 +6,6 @@ import pytest
 from aiops.exceptions import Conflict, InvalidInput
 from models_registry.models import ModelVersion
 from training import estimators, services
-from training.evaluation import evaluation_bucket
 from training.importers import ParsedRow
 from training.models import TrainingExample, TrainingRun
 from training.services import runs as run_services
@@ -172,6 +171,8 @@ def test_a_new_label_set_is_a_major_bump(org):
 
 
 def _evaluation_ids(org, share=0.2):
+    from training.evaluation import evaluation_bucket
+
     return {
         pk
         for pk, digest in TrainingExample.objects.filter(organization=org).values_list(

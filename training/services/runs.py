@@ -306,6 +306,24 @@ def _train_retriever(run: TrainingRun, snapshot: Snapshot) -> dict:
     }
 
 
+class _Reaped(Exception):
+    """The run is no longer `running` when it comes to finish: the reaper failed it."""
+
+
+FINISH_FIELDS = (
+    "status",
+    "progress",
+    "duration_s",
+    "finished_at",
+    "model_version",
+    "metrics",
+    "comparison",
+    "unchanged",
+    "fit_example_ids",
+    "label_noise",
+)
+
+
 def training_run_execute(*, run_id: int) -> TrainingRun:
     """Snapshot; unless forced, stop there when a served version had the same snapshot and
     parameters; else check label noise, fit on the examples outside the evaluation split,
@@ -328,12 +346,6 @@ def training_run_execute(*, run_id: int) -> TrainingRun:
         if same is None:
             trained = (_train_classifier if classifier else _train_retriever)(run, snapshot)
         with transaction.atomic():
-            if not TrainingRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
-                status=RunStatus.SUCCEEDED
-            ):
-                logger.warning("Training run %s was reaped before it finished", run.pk)
-                run.refresh_from_db()
-                return run
             if same is not None:
                 version, prior = same
                 run.unchanged = True
@@ -348,11 +360,18 @@ def training_run_execute(*, run_id: int) -> TrainingRun:
                 }
             else:
                 _register(run, trained)
-            run.status = RunStatus.SUCCEEDED
-            run.progress = 1.0
+            run.status, run.progress = RunStatus.SUCCEEDED, 1.0
             run.duration_s = round(time.perf_counter() - started, 3)
             run.finished_at = timezone.now()
-            run.save()
+            # Last, so the row is locked (and SQLite's write lock taken) only at the end; a
+            # run reaped meanwhile rolls its registration back.
+            if not TrainingRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+                **{name: getattr(run, name) for name in FINISH_FIELDS}
+            ):
+                raise _Reaped
+    except _Reaped:
+        logger.warning("Training run %s was reaped before it finished", run.pk)
+        run.refresh_from_db()
     except Exception as exc:  # noqa: BLE001 - a failed run records why, whatever it was
         logger.exception("Training run %s failed", run.pk)
         if isinstance(exc, SoftTimeLimitExceeded):
