@@ -14,7 +14,7 @@ from models_registry.choices import CLASSIFIER_TASKS
 from training import noise
 from training.choices import ValidationStatus
 from training.models import TrainingExample
-from training.services.examples import BATCH, _rescore
+from training.services.examples import _rescore
 
 
 def label_noise_check_due() -> list[tuple[int, str]]:
@@ -69,6 +69,39 @@ def label_noise_detect(
     )
 
 
+# Examples written per transaction: short transactions, so the API and the sweep can write
+# between them (on SQLite a transaction holds the database's one write lock).
+WRITE_BATCH = 200
+
+
+def _store_noise(ids: list[int], found: dict, now) -> None:
+    """Write the evidence of a batch of examples whose label is still the one judged."""
+    with transaction.atomic():
+        examples = list(TrainingExample.objects.select_for_update().filter(pk__in=ids))
+        changed = []
+        for example in examples:
+            label, item = found[example.pk]
+            if example.expected_output != label:
+                continue
+            example.noise_flag = item["is_issue"]
+            example.suggested_label = str(item["suggested_label"]) if item["evaluated"] else ""
+            example.label_quality = item["label_quality"]
+            example.noise_checked_at = now
+            _rescore(example)
+            changed.append(example)
+        TrainingExample.objects.bulk_update(
+            changed,
+            [
+                "noise_flag",
+                "suggested_label",
+                "label_quality",
+                "noise_checked_at",
+                "quality_score",
+                "quality_parts",
+            ],
+        )
+
+
 def label_noise_detect_rows(
     *,
     rows: Sequence[tuple[int, str, str]],
@@ -92,33 +125,9 @@ def label_noise_detect_rows(
     )
     found = {r[0]: (r[2], item) for r, item in zip(rows, report.rows(), strict=True)}
     now = timezone.now()
-    with transaction.atomic():
-        examples = list(
-            TrainingExample.objects.select_for_update().filter(pk__in=list(found)).order_by("pk")
-        )
-        changed = []
-        for example in examples:
-            label, item = found[example.pk]
-            if example.expected_output != label:
-                continue
-            example.noise_flag = item["is_issue"]
-            example.suggested_label = str(item["suggested_label"]) if item["evaluated"] else ""
-            example.label_quality = item["label_quality"]
-            example.noise_checked_at = now
-            _rescore(example)
-            changed.append(example)
-        TrainingExample.objects.bulk_update(
-            changed,
-            [
-                "noise_flag",
-                "suggested_label",
-                "label_quality",
-                "noise_checked_at",
-                "quality_score",
-                "quality_parts",
-            ],
-            batch_size=BATCH,
-        )
+    ids = sorted(found)
+    for start in range(0, len(ids), WRITE_BATCH):
+        _store_noise(ids[start : start + WRITE_BATCH], found, now)
     flagged_ids = tuple(sorted(pk for pk, (_, item) in found.items() if item["is_issue"]))
     return NoiseSummary(
         examples=len(rows),
