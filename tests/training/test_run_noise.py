@@ -3,18 +3,12 @@
 import numpy as np
 import pytest
 
+from tests.training.test_noise_service import FILLER, TOPICS
 from training import services
 from training.importers import ParsedRow
 from training.models import TrainingExample
 
 pytestmark = pytest.mark.django_db
-
-TOPICS = {
-    "card_arrival": ["card", "arrive", "delivery", "post", "mail", "waiting", "courier"],
-    "refund": ["refund", "money", "back", "return", "merchant", "reimburse", "charge"],
-    "pin": ["pin", "code", "forgot", "reset", "blocked", "digits", "unlock"],
-}
-FILLER = ["please", "my", "the", "is", "why", "how", "i", "can", "help", "still"]
 
 
 def _load_with_flips(org, n_per_class=30) -> list[str]:
