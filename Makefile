@@ -16,20 +16,29 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 install: $(VENV)/.installed
 
 var:
-	mkdir -p var/celery/out var/celery/processed var/artifacts
+	mkdir -p var/celery/out var/celery/processed var/celery/control var/artifacts
+
+# Two workers: the default queue (feedback sweep, retrain check, guardrails, reaper) in a solo
+# pool with beat embedded, and the `training` queue (fits) in a one-child prefork pool, the
+# pool that enforces the training time limits. A long fit never holds up the default queue.
+CELERY_WORKER := $(VENV)/bin/celery -A config worker --loglevel=INFO --without-mingle --without-gossip
+WORKER_DEFAULT := $(CELERY_WORKER) -Q celery -n default@%h --pool=solo --beat \
+	--schedule=var/celerybeat-schedule
+WORKER_TRAINING := $(CELERY_WORKER) -Q training -n training@%h --pool=prefork --concurrency=1
 
 run: install var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
-	@echo "Starting a Celery worker with embedded beat (filesystem broker unless REDIS_URL)..."
-	@$(VENV)/bin/celery -A config worker --beat --pool=solo --loglevel=INFO \
-		--logfile=var/celery.log --schedule=var/celerybeat-schedule & \
-		WORKER=$$!; trap "kill $$WORKER 2>/dev/null" EXIT INT TERM; \
+	@echo "Starting the Celery workers: default queue + beat, and training (logs: var/celery*.log)..."
+	@$(WORKER_DEFAULT) --logfile=var/celery.log & DEFAULT=$$!; \
+		$(WORKER_TRAINING) --logfile=var/celery-training.log & TRAINING=$$!; \
+		trap "kill $$DEFAULT $$TRAINING 2>/dev/null" EXIT INT TERM; \
 		echo "API and admin on http://127.0.0.1:$(PORT)/ (docs: /api/docs/, admin: /admin/)"; \
 		$(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload
 
 worker: install var
-	$(VENV)/bin/celery -A config worker --beat --pool=solo --loglevel=INFO
+	@$(WORKER_TRAINING) & TRAINING=$$!; trap "kill $$TRAINING 2>/dev/null" EXIT INT TERM; \
+		$(WORKER_DEFAULT)
 
 test: install
 	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest -n 2 --dist loadfile

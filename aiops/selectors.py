@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import QuerySet
 
+from aiops.choices import RESOLVED_STATUSES
 from aiops.models import ApiToken, Category, Organization, Ticket
 
 
@@ -85,3 +86,15 @@ def category_names(*, organization: Organization) -> list[str]:
 
 def ticket_list(*, organization: Organization) -> QuerySet[Ticket]:
     return Ticket.objects.filter(organization=organization).select_related("category")
+
+
+def ticket_resolution_documents(organization_id: int) -> list[tuple[int, str, str]]:
+    """(ticket id, subject and body, resolution) of the org's resolved tickets that have a
+    resolution, by id: the documents reply suggestion is trained on."""
+    rows = (
+        Ticket.objects.filter(organization_id=organization_id, status__in=RESOLVED_STATUSES)
+        .exclude(resolution="")
+        .order_by("pk")
+        .values_list("pk", "subject", "body", "resolution")
+    )
+    return [(pk, f"{subject}\n{body}", resolution) for pk, subject, body, resolution in rows]

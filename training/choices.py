@@ -46,6 +46,11 @@ class CandidateAction(models.TextChoices):
     AB_TEST = "ab_test", "Start an A/B test"
 
 
+class LabelNoiseAction(models.TextChoices):
+    EXCLUDE = "exclude", "Leave suspected label noise out of the fit"
+    REPORT = "report", "Train on all, report suspected label noise"
+
+
 class ReviewDecision(models.TextChoices):
     APPROVE = "approve", "Approve"
     REJECT = "reject", "Reject"

@@ -1,10 +1,56 @@
-"""Holdout split and classification metrics (pure)."""
+"""The evaluation split, the holdout split and classification metrics (pure)."""
 
+import hashlib
 from collections import Counter
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 from sklearn.model_selection import train_test_split
+
+
+def evaluation_bucket(content_hash: str) -> float:
+    """0..1 from an example's content hash, salted so it owes nothing to other uses of the
+    hash; the same text always lands in the same bucket, in every run and organization."""
+    digest = hashlib.sha1(f"evaluation.{content_hash}".encode()).hexdigest()
+    return int(digest[:15], 16) / 0xFFFFFFFFFFFFFFF
+
+
+@dataclass(frozen=True)
+class EvaluationSplit:
+    fit: list[int]  # indices the model is fit on
+    evaluation: list[int]  # indices it is scored on (never fit)
+    excluded: list[int]  # indices left out of the fit on request (suspected label noise)
+
+
+def evaluation_split(
+    content_hashes: Sequence[str],
+    labels: Sequence[str],
+    *,
+    share: float,
+    exclude: Collection[int] = (),
+) -> EvaluationSplit:
+    """The stable evaluation split: an example is held out when its bucket is below `share`,
+    so it stays held out across runs (and a larger share holds out a superset). `exclude`
+    (indices) leaves examples out of the fit, not out of the evaluation. A label that would
+    be left with no fit example gets its excluded examples back, or else its evaluation
+    examples: every label of the data is one the model can predict."""
+    evaluation = {i for i, digest in enumerate(content_hashes) if evaluation_bucket(digest) < share}
+    excluded = set(exclude) - evaluation
+    left_out = evaluation | excluded
+    fit_labels = {label for i, label in enumerate(labels) if i not in left_out}
+    for label in set(labels) - fit_labels:
+        members = {i for i, other in enumerate(labels) if other == label}
+        if members & excluded:
+            excluded -= members
+        else:
+            evaluation -= members
+    return EvaluationSplit(
+        fit=[i for i in range(len(labels)) if i not in evaluation and i not in excluded],
+        evaluation=sorted(evaluation),
+        excluded=sorted(excluded),
+    )
 
 
 def holdout_split(labels: list[str], *, test_size: float = 0.2, random_state: int = 0):

@@ -8,6 +8,7 @@ from training.choices import (
     CandidateAction,
     ExampleEventAction,
     ExampleSource,
+    LabelNoiseAction,
     RunStatus,
     RunTrigger,
     ValidationStatus,
@@ -138,10 +139,25 @@ class TrainingRun(models.Model):
     status = models.CharField(max_length=10, choices=RunStatus.choices, default="queued")
     progress = models.FloatField(default=0)
     example_ids = models.JSONField(default=list, blank=True)
+    fit_example_ids = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The snapshot examples the model was fit on (the rest it never saw).",
+    )
     dataset_hash = models.CharField(max_length=64, blank=True)
     params = models.JSONField(default=dict, blank=True)
     metrics = models.JSONField(default=dict, blank=True)
     comparison = models.JSONField(default=dict, blank=True)
+    label_noise = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Label-noise detection on the snapshot: counts, flagged and excluded ids.",
+    )
+    unchanged = models.BooleanField(
+        default=False,
+        help_text="Snapshot and parameters equal the active or latest version's: nothing was fit "
+        "or registered.",
+    )
     duration_s = models.FloatField(null=True, blank=True)
     model_version = models.OneToOneField(
         "models_registry.ModelVersion",
@@ -167,6 +183,8 @@ class TrainingRun(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["organization", "task", "-created_at"], name="run_org_task"),
+            # The reaper's "was a queued run overtaken" look-up, across organizations.
+            models.Index(fields=["created_at"], name="run_created"),
         ]
         constraints = [
             # The database-level guard behind "one run at a time per org and task".
@@ -211,6 +229,12 @@ class RetrainPolicy(models.Model):
     )
     min_improvement = models.FloatField(
         default=0.0, help_text="Holdout accuracy gain over the active version that counts."
+    )
+    label_noise_action = models.CharField(
+        max_length=8,
+        choices=LabelNoiseAction.choices,
+        default=LabelNoiseAction.EXCLUDE,
+        help_text="What a run does with examples label-noise detection flags in its snapshot.",
     )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -112,11 +112,12 @@ ARTIFACT_ROOT = Path(env("AIOPS_ARTIFACT_ROOT", default=str(VAR_DIR / "artifacts
 # worker and beat that `make run` starts, so tasks and periodic checks really run.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
-    _queue = VAR_DIR / "celery"
+    _queue = Path(env("CELERY_FILESYSTEM_FOLDER", default=str(VAR_DIR / "celery")))
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue / "out"),
         "data_folder_out": str(_queue / "out"),
         "processed_folder": str(_queue / "processed"),
+        "control_folder": str(_queue / "control"),  # exchange bindings (not the work tree)
         "store_processed": False,
     }
 CELERY_TASK_ACKS_LATE = True
@@ -127,6 +128,23 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = TIME_ZONE
+# Fits (training runs, label-noise checks) have their own queue and worker, so the feedback
+# sweep, the retrain check and the guardrails on the default queue never wait behind one.
+CELERY_TASK_ROUTES = {
+    "training.tasks.training_run_execute_task": {"queue": "training"},
+    "training.tasks.label_noise_detect_task": {"queue": "training"},
+}
+# A fit's time limit in seconds; the soft limit (5% earlier) lets the run record why it
+# stopped. The reaper fails a run still `running` past the limit plus the grace (its worker
+# died), and a queued one overtaken by a later run (its message was lost) or queued past the
+# queue timeout.
+AIOPS_TRAINING_TIME_LIMIT = env.int("AIOPS_TRAINING_TIME_LIMIT", default=3600)
+AIOPS_TRAINING_SOFT_TIME_LIMIT = env.int(
+    "AIOPS_TRAINING_SOFT_TIME_LIMIT",
+    default=AIOPS_TRAINING_TIME_LIMIT - max(1, AIOPS_TRAINING_TIME_LIMIT // 20),
+)
+AIOPS_TRAINING_REAP_GRACE = env.int("AIOPS_TRAINING_REAP_GRACE", default=300)
+AIOPS_TRAINING_QUEUE_TIMEOUT = env.int("AIOPS_TRAINING_QUEUE_TIMEOUT", default=6 * 3600)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["aiops.api.auth.BearerTokenAuthentication"],

@@ -35,12 +35,18 @@ def test_train_through_api_registers_and_deploys_v1(
         == version
     )
     with django_capture_on_commit_callbacks(execute=True):
-        again = admin.post("/api/ai/train", {"task": "category"}, format="json").json()
+        same = admin.post("/api/ai/train", {"task": "category"}, format="json").json()
+    unchanged = admin.get(f"/api/training-runs/{same['runId']}").json()
+    assert (unchanged["status"], unchanged["unchanged"]) == ("succeeded", True)
+    assert unchanged["modelVersion"] is None  # the same data: nothing new to register
+    with django_capture_on_commit_callbacks(execute=True):
+        again = admin.post("/api/ai/train", {"task": "category", "force": True}, format="json")
+    again = again.json()
     second = ModelVersion.objects.get(training_run__pk=again["runId"])
     assert second.version == "v1.1.0"
     assert TrainingRun.objects.get(pk=again["runId"]).comparison["active_version"] == "v1.0.0"
     history = admin.get("/api/ai/train").json()["history"]
-    assert [h["runId"] for h in history] == [again["runId"], run.pk]
+    assert [h["runId"] for h in history] == [again["runId"], same["runId"], run.pk]
 
 
 def test_classify_by_ticket_and_by_text(trained_org, agent_client):

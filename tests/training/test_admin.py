@@ -125,6 +125,7 @@ def test_retrain_policy_is_edited_in_the_admin_through_the_service(org, staff_cl
             "on_better_candidate": "canary",
             "candidate_percentage": 15,
             "min_improvement": 0.01,
+            "label_noise_action": "exclude",
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
@@ -145,6 +146,7 @@ def test_retrain_policy_is_edited_in_the_admin_through_the_service(org, staff_cl
             "on_better_candidate": "canary",
             "candidate_percentage": 15,
             "min_improvement": 0.01,
+            "label_noise_action": "exclude",
         },
     )
     assert bad.status_code == 200  # the form shows the error

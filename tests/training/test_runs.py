@@ -5,7 +5,6 @@ import pytest
 
 from aiops.exceptions import Conflict, InvalidInput
 from models_registry.models import ModelVersion
-from models_registry.services import model_version_deploy
 from tests.factories import categories
 from training import estimators, services
 from training.importers import ParsedRow
@@ -128,27 +127,124 @@ def test_too_little_data_fails_with_a_clear_error(org):
     assert run.status == "failed" and "at least 10 approved examples" in run.error
 
 
-def test_second_run_is_a_minor_bump_and_a_new_label_set_a_major_one(org):
+def test_an_identical_retrain_registers_nothing_unless_forced(org):
+    _load(org)
+    first = _train(org)
+    assert first.model_version.version == "v1.0.0" and first.unchanged is False
+    for _ in range(2):
+        same = _train(org)
+        assert (same.status, same.unchanged, same.model_version) == ("succeeded", True, None)
+        assert same.comparison["same_as_version"] == "v1.0.0"
+        assert "nothing was fit or registered" in same.comparison["reason"]
+        assert same.fit_example_ids == [] and same.label_noise == {}  # fitted nothing
+        assert same.dataset_hash == first.dataset_hash
+    assert ModelVersion.objects.count() == 1
+    forced = _train(org, force=True)
+    assert forced.model_version.version == "v1.1.0" and forced.unchanged is False
+    assert forced.model_version.dataset_hash == first.dataset_hash
+    # the latest version (not deployed) counts too: no v1.2.0 of the same data
+    assert _train(org).comparison["same_as_version"] in ("v1.0.0", "v1.1.0")
+    # other parameters are another training
+    assert _train(org, random_state=1).model_version.version == "v1.2.0"
+    # one changed example is new data
+    example = TrainingExample.objects.get(pk=first.example_ids[0])
+    services.training_example_relabel(example=example, label="pin")
+    changed = _train(org)
+    assert changed.model_version.version == "v1.3.0" and changed.unchanged is False
+
+
+def test_the_trigger_reasons_do_not_make_a_run_different(org):
+    _load(org)
+    _train(org)
+    run = services.training_run_create(
+        organization=org,
+        task="category",
+        trigger="schedule",
+        params={"reasons": [{"trigger": "schedule"}]},
+        enqueue=False,
+    )
+    assert services.training_run_execute(run_id=run.pk).unchanged is True
+
+
+def test_a_new_label_set_is_a_major_bump(org):
     _load(org)
     assert _train(org).model_version.version == "v1.0.0"
-    same_data = _train(org)
-    assert same_data.model_version.version == "v1.1.0"
-    # v1.0.0 was trained on every example: no fair comparison on this holdout
-    assert same_data.comparison["comparable"] is False
-    assert same_data.comparison["holdout_seen_by_active"] == same_data.metrics["n"]
-    assert same_data.comparison["candidate_action"]["status"] == "none"
-    model_version_deploy(model_version=same_data.model_version)
-    _load(org, n_per_class=30, seed=5)  # new examples, unseen by v1.1.0
+    _load(org, topics={"loan": ["loan", "rate", "borrow", "interest", "repay", "term", "apr"]})
+    assert _train(org).model_version.version == "v2.0.0"
+
+
+def _evaluation_ids(org, share=0.2):
+    from training.evaluation import evaluation_bucket
+
+    return {
+        pk
+        for pk, digest in TrainingExample.objects.filter(organization=org).values_list(
+            "pk", "content_hash"
+        )
+        if evaluation_bucket(digest) < share
+    }
+
+
+def test_no_version_fits_on_the_evaluation_split(org):
+    _load(org, n_per_class=40)
+    run = _train(org)
+    evaluation = _evaluation_ids(org)
+    assert 0 < len(evaluation) < len(run.example_ids)
+    assert set(run.fit_example_ids) == set(run.example_ids) - evaluation  # no refit on all
+    assert run.metrics["n"] == len(evaluation)
+    # the split stays put as the data grow: the old examples keep their side
+    _load(org, n_per_class=20, seed=5)
+    later = _train(org)
+    assert set(later.fit_example_ids) == set(later.example_ids) - _evaluation_ids(org)
+    assert evaluation <= _evaluation_ids(org) and not evaluation & set(later.fit_example_ids)
+
+
+def test_a_retrain_on_new_data_is_compared_on_examples_neither_version_fit(org):
+    _load(org, n_per_class=40)
+    first = _train(org)
+    _load(org, n_per_class=20, seed=5)  # new examples
     second = _train(org)
     comparison = second.comparison
-    assert comparison["comparable"] is True and comparison["active_version"] == "v1.1.0"
-    assert 0 < comparison["holdout_size"] < second.metrics["n"]
-    assert comparison["holdout_seen_by_active"] == second.metrics["n"] - comparison["holdout_size"]
+    assert comparison["comparable"] is True and comparison["active_version"] == "v1.0.0"
+    evaluation = _evaluation_ids(org)
+    assert comparison["holdout_size"] == len(evaluation) == second.metrics["n"]
+    assert comparison["holdout_seen_by_active"] == 0
+    assert not evaluation & set(first.fit_example_ids)
     assert 0 <= comparison["active_ece"] <= 1 and 0 <= comparison["candidate_accuracy"] <= 1
     assert comparison["candidate_action"]["status"] == "none"
-    _load(org, topics={"loan": ["loan", "rate", "borrow", "interest", "repay", "term", "apr"]})
-    assert second.model_version.version == "v1.2.0"
-    assert _train(org).model_version.version == "v2.0.0"
+
+
+def test_a_version_fit_on_everything_is_compared_only_on_what_it_never_saw(org):
+    _load(org, n_per_class=40)
+    first = _train(org)
+    # as the migration records the runs from before the split: they fit their whole snapshot
+    TrainingRun.objects.filter(pk=first.pk).update(fit_example_ids=first.example_ids)
+    assert _train(org, force=True).comparison["comparable"] is False
+    _load(org, n_per_class=20, seed=5)
+    comparison = _train(org).comparison
+    evaluation = _evaluation_ids(org)
+    assert comparison["holdout_seen_by_active"] == len(evaluation & set(first.example_ids))
+    assert comparison["holdout_size"] == len(evaluation - set(first.example_ids)) > 0
+    assert comparison["comparable"] is True
+
+
+def test_a_version_with_no_training_run_is_not_comparable(org):
+    _load(org, n_per_class=40)
+    first = _train(org)
+    TrainingRun.objects.filter(pk=first.pk).update(model_version=None)
+    _load(org, n_per_class=20, seed=5)
+    comparison = _train(org).comparison
+    assert comparison["comparable"] is False and "no training run" in comparison["reason"]
+
+
+def test_a_label_with_no_fit_example_moves_its_evaluation_examples_into_the_fit(org):
+    _load(org)
+    evaluation = _evaluation_ids(org)
+    held = TrainingExample.objects.filter(pk__in=evaluation).order_by("pk").first()
+    services.training_example_relabel(example=held, label="rare")  # its only example
+    run = _train(org)
+    assert held.pk in run.fit_example_ids and "rare" in run.model_version.labels
+    assert run.metrics["n"] == len(evaluation) - 1
 
 
 def test_policy_leaves_a_candidate_that_is_not_better_alone(org):
@@ -157,6 +253,7 @@ def test_policy_leaves_a_candidate_that_is_not_better_alone(org):
     services.retrain_policy_update(
         organization=org, task="category", on_better_candidate="canary", min_improvement=0.5
     )
+    _load(org, n_per_class=5, seed=9)
     action = _train(org).comparison["candidate_action"]
     assert action["status"] == "not_better" and action["policy"] == "canary"
 
@@ -186,10 +283,10 @@ def test_policy_starts_a_canary_or_ab_test_for_a_better_candidate(org, monkeypat
     monkeypatch.setattr(registry, "ab_test_start", ab_test_start, raising=False)
     monkeypatch.setattr(
         run_services,
-        "_compare_with_active",
-        lambda run, *a: {"active_version": "v1.0.0", "accuracy_delta": 0.02},
+        "candidate_compare",
+        lambda **kw: {"active_version": "v1.0.0", "comparable": True, "accuracy_delta": 0.02},
     )
-    action = _train(org).comparison["candidate_action"]
+    action = _train(org, force=True).comparison["candidate_action"]
     if policy == "canary":
         assert calls == [("canary", "v1.1.0", "canary", 25)]
         assert action["status"] == "canary"
@@ -215,9 +312,11 @@ def test_a_refused_candidate_action_is_recorded_not_fatal(org, monkeypatch):
 
     monkeypatch.setattr(registry, "ab_test_start", busy, raising=False)
     monkeypatch.setattr(
-        run_services, "_compare_with_active", lambda run, *a: {"accuracy_delta": 0.1}
+        run_services,
+        "candidate_compare",
+        lambda **kw: {"comparable": True, "accuracy_delta": 0.1},
     )
-    run = _train(org)
+    run = _train(org, force=True)
     assert run.status == "succeeded"
     assert run.comparison["candidate_action"]["status"] == "refused"
     assert "already running" in run.comparison["candidate_action"]["error"]

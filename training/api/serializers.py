@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from models_registry.choices import CLASSIFIER_TASKS, Task
 from training import estimators, exporting
-from training.choices import CandidateAction, ReviewDecision, ValidationStatus
+from training.choices import CandidateAction, LabelNoiseAction, ReviewDecision, ValidationStatus
 from training.models import RetrainPolicy, TrainingExample, TrainingRun
 from training.services.retrain import POLICY_FIELDS
 
@@ -12,7 +12,11 @@ class TrainRequestSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=["train", "check", "detect_noise"], default="train")
     task = serializers.ChoiceField(choices=Task.choices, required=False)
     estimator = serializers.ChoiceField(choices=list(estimators.PROFILES), default="fast")
-    force = serializers.BooleanField(default=False)
+    force = serializers.BooleanField(
+        default=False,
+        help_text="Train even when the snapshot and parameters equal the active version's "
+        "(and, with `check`, even when no trigger holds or the policy is disabled).",
+    )
 
 
 class TrainQuerySerializer(serializers.Serializer):
@@ -57,6 +61,8 @@ class TrainingRunSerializer(serializers.ModelSerializer):
             "params",
             "metrics",
             "comparison",
+            "label_noise",
+            "unchanged",
             "duration_s",
             "model_version",
             "error",
@@ -142,6 +148,7 @@ class RetrainPolicySerializer(serializers.ModelSerializer):
     task = serializers.ChoiceField(choices=[t.value for t in CLASSIFIER_TASKS], read_only=True)
     estimator = serializers.ChoiceField(choices=list(estimators.PROFILES), required=False)
     on_better_candidate = serializers.ChoiceField(choices=CandidateAction.choices, required=False)
+    label_noise_action = serializers.ChoiceField(choices=LabelNoiseAction.choices, required=False)
     accuracy_threshold = serializers.FloatField(min_value=0, max_value=1, required=False)
     candidate_percentage = serializers.FloatField(min_value=0.1, max_value=99.9, required=False)
     min_improvement = serializers.FloatField(min_value=-1, max_value=1, required=False)

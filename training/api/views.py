@@ -77,6 +77,7 @@ class TrainView(TenantAPIView):
             task=task,
             params={"estimator": params["estimator"]},
             actor=request.user,
+            force=params["force"],
         )
         return Response(
             serializers.TrainingRunSerializer(run).data, status=status.HTTP_202_ACCEPTED

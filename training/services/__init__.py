@@ -14,7 +14,12 @@ from training.services.examples import (
     training_example_upsert,
     training_examples_upsert,
 )
-from training.services.label_noise import NoiseSummary, label_noise_check_due, label_noise_detect
+from training.services.label_noise import (
+    NoiseSummary,
+    label_noise_check_due,
+    label_noise_detect,
+    label_noise_detect_rows,
+)
 from training.services.retrain import (
     POLICY_FIELDS,
     RETRAIN_LOCK_KEY,
@@ -36,9 +41,11 @@ from training.services.reviews import (
 )
 from training.services.runs import (
     MIN_EXAMPLES,
+    TRAINING_PARAMS,
     training_run_create,
     training_run_execute,
     training_run_reproduce,
+    training_runs_reap,
 )
 
 __all__ = [
@@ -54,11 +61,13 @@ __all__ = [
     "REVIEW_QUALITY",
     "RetrainCheck",
     "RetrainDecision",
+    "TRAINING_PARAMS",
     "cache_lock",
     "content_hash",
     "examples_import",
     "label_noise_check_due",
     "label_noise_detect",
+    "label_noise_detect_rows",
     "normalize_text",
     "retrain_check",
     "retrain_check_organization",
@@ -74,4 +83,5 @@ __all__ = [
     "training_run_create",
     "training_run_execute",
     "training_run_reproduce",
+    "training_runs_reap",
 ]

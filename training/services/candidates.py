@@ -1,12 +1,9 @@
 """A fresh candidate against the active version, and what the policy does with it."""
 
-import inspect
-
 from django.db import transaction
 
 from aiops.exceptions import DomainError
 from models_registry import services as registry_services
-from models_registry.selectors import deployment_get_active
 from models_registry.serving import model_load
 from training import estimators
 from training.choices import CandidateAction
@@ -15,31 +12,32 @@ from training.models import TrainingRun
 from training.selectors import retrain_policy_get
 
 
-def _compare_with_active(run, candidate, ids, texts, labels, label_set) -> dict:
-    """Candidate (fit without the holdout) against the active version on the holdout
-    examples the active version was not trained on: scoring it on its own training data
-    would flatter it."""
-    deployment = deployment_get_active(organization=run.organization, task=run.task)
-    if deployment is None or not texts:
+def candidate_compare(
+    *, run: TrainingRun, active, candidate, ids: list[int], texts, labels, label_set
+) -> dict:
+    """The candidate against the active version on the run's evaluation examples (`ids`,
+    which the candidate never fit) that the active version never fit either: what each run
+    fit on is recorded, so "seen" is exact. A version with no training run on record (one
+    registered by hand) is not comparable: what it saw is unknown."""
+    if active is None or not ids:
         return {}
-    active = deployment.model_version
-    seen = set(
-        TrainingRun.objects.filter(model_version=active)
-        .values_list("example_ids", flat=True)
-        .first()
-        or []
-    )
+    comparison = {"active_version": active.version, "holdout_size": 0}
+    active_run = TrainingRun.objects.filter(model_version=active).only("fit_example_ids").first()
+    if active_run is None:
+        return {
+            **comparison,
+            "holdout_seen_by_active": None,
+            "comparable": False,
+            "reason": f"{active.version} has no training run on record: what it fit is unknown.",
+        }
+    seen = set(active_run.fit_example_ids)
     keep = [i for i, pk in enumerate(ids) if pk not in seen]
-    comparison = {
-        "active_version": active.version,
-        "holdout_size": len(keep),
-        "holdout_seen_by_active": len(ids) - len(keep),
-    }
+    comparison.update(holdout_size=len(keep), holdout_seen_by_active=len(ids) - len(keep))
     if not keep:
         return {
             **comparison,
             "comparable": False,
-            "reason": "The active version was trained on every holdout example.",
+            "reason": f"{active.version} was fit on every evaluation example of this run.",
         }
     texts = [texts[i] for i in keep]
     labels = [labels[i] for i in keep]
@@ -69,26 +67,24 @@ def _compare_with_active(run, candidate, ids, texts, labels, label_set) -> dict:
     return comparison
 
 
-def _act_on_candidate(run: TrainingRun, candidate, active_version) -> dict:
-    """What the policy says to do with a candidate that beats the active version on the same
-    holdout: nothing, a canary, or an A/B test (through the registry's services, when this
-    installation has them). Never fails the run: a refusal is recorded instead."""
+def candidate_act(*, run: TrainingRun, candidate, active_version) -> dict:
+    """What the policy says to do with a candidate that beats the active version on examples
+    neither fit: nothing, a canary, or an A/B test (through the registry's services). Never
+    fails the run: a refusal is recorded instead."""
     policy = retrain_policy_get(organization=run.organization, task=run.task)
     delta = run.comparison.get("accuracy_delta")
     outcome = {"policy": policy.on_better_candidate, "accuracy_delta": delta}
     if policy.on_better_candidate == CandidateAction.NOTHING:
         return {**outcome, "status": "none"}
+    if not run.comparison.get("comparable"):
+        return {**outcome, "status": "not_comparable"}
     if delta is None or delta <= 0 or delta < policy.min_improvement:
         return {**outcome, "status": "not_better", "min_improvement": policy.min_improvement}
-    reason = f"Candidate from training run {run.pk}: holdout accuracy {delta:+.4f}"
-    deploy = registry_services.model_version_deploy
-    ab_test_start = getattr(registry_services, "ab_test_start", None)
+    reason = f"Candidate from training run {run.pk}: evaluation accuracy {delta:+.4f}"
     try:
         with transaction.atomic():
             if policy.on_better_candidate == CandidateAction.CANARY:
-                if "strategy" not in inspect.signature(deploy).parameters:
-                    return {**outcome, "status": "unavailable"}
-                deploy(
+                registry_services.model_version_deploy(
                     model_version=candidate,
                     strategy="canary",
                     percentage=policy.candidate_percentage,
@@ -96,9 +92,7 @@ def _act_on_candidate(run: TrainingRun, candidate, active_version) -> dict:
                     reason=reason,
                 )
                 return {**outcome, "status": "canary", "percentage": policy.candidate_percentage}
-            if ab_test_start is None:
-                return {**outcome, "status": "unavailable"}
-            ab_test = ab_test_start(
+            ab_test = registry_services.ab_test_start(
                 version_a=active_version,
                 version_b=candidate,
                 split_percentage=policy.candidate_percentage,

@@ -1,6 +1,7 @@
 """Label noise detection over an org's training examples."""
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -13,7 +14,7 @@ from models_registry.choices import CLASSIFIER_TASKS
 from training import noise
 from training.choices import ValidationStatus
 from training.models import TrainingExample
-from training.services.examples import BATCH, _rescore
+from training.services.examples import _rescore
 
 
 def label_noise_check_due() -> list[tuple[int, str]]:
@@ -34,6 +35,7 @@ class NoiseSummary:
     evaluated: int
     flagged: int
     seconds: float
+    flagged_ids: tuple[int, ...] = ()  # the examples flagged, in id order
 
 
 def label_noise_detect(
@@ -46,9 +48,7 @@ def label_noise_detect(
     profile: str = noise.SVM_PROFILE,
 ) -> NoiseSummary:
     """Confident learning over the org's validated examples of `task` (and pending ones when
-    asked): store per example the flag, the suggested label and the label quality (a quality
-    part). The fit runs outside any transaction; only examples whose label is unchanged since
-    the snapshot are written."""
+    asked), stored per example (label_noise_detect_rows)."""
     if task not in CLASSIFIER_TASKS:
         raise InvalidInput(
             f"Noise detection needs a classification task, not {task!r}.",
@@ -64,22 +64,20 @@ def label_noise_detect(
         .order_by("pk")
         .values_list("pk", "input_text", "expected_output")
     )
-    started = time.perf_counter()
-    if not rows:
-        return NoiseSummary(examples=0, evaluated=0, flagged=0, seconds=0.0)
-    report = noise.find_label_issues(
-        [r[1] for r in rows],
-        [r[2] for r in rows],
-        profile=profile,
-        n_folds=n_folds,
-        random_state=random_state,
+    return label_noise_detect_rows(
+        rows=rows, n_folds=n_folds, random_state=random_state, profile=profile
     )
-    found = {r[0]: (r[2], item) for r, item in zip(rows, report.rows(), strict=True)}
-    now = timezone.now()
+
+
+# Examples written per transaction: short transactions, so the API and the sweep can write
+# between them (on SQLite a transaction holds the database's one write lock).
+WRITE_BATCH = 200
+
+
+def _store_noise(ids: list[int], found: dict, now) -> None:
+    """Write the evidence of a batch of examples whose label is still the one judged."""
     with transaction.atomic():
-        examples = list(
-            TrainingExample.objects.select_for_update().filter(pk__in=list(found)).order_by("pk")
-        )
+        examples = list(TrainingExample.objects.select_for_update().filter(pk__in=ids))
         changed = []
         for example in examples:
             label, item = found[example.pk]
@@ -101,11 +99,40 @@ def label_noise_detect(
                 "quality_score",
                 "quality_parts",
             ],
-            batch_size=BATCH,
         )
+
+
+def label_noise_detect_rows(
+    *,
+    rows: Sequence[tuple[int, str, str]],
+    n_folds: int = 5,
+    random_state: int = 0,
+    profile: str = noise.SVM_PROFILE,
+) -> NoiseSummary:
+    """Confident learning over (example id, text, label) rows of one org's task (the nightly
+    check's, or a training run's snapshot): store per example the flag, the suggested label
+    and the label quality (a quality part). The fit runs outside any transaction; only
+    examples whose label is unchanged since the snapshot are written."""
+    started = time.perf_counter()
+    if not rows:
+        return NoiseSummary(examples=0, evaluated=0, flagged=0, seconds=0.0)
+    report = noise.find_label_issues(
+        [r[1] for r in rows],
+        [r[2] for r in rows],
+        profile=profile,
+        n_folds=n_folds,
+        random_state=random_state,
+    )
+    found = {r[0]: (r[2], item) for r, item in zip(rows, report.rows(), strict=True)}
+    now = timezone.now()
+    ids = sorted(found)
+    for start in range(0, len(ids), WRITE_BATCH):
+        _store_noise(ids[start : start + WRITE_BATCH], found, now)
+    flagged_ids = tuple(sorted(pk for pk, (_, item) in found.items() if item["is_issue"]))
     return NoiseSummary(
         examples=len(rows),
         evaluated=int(report.evaluated.sum()),
-        flagged=sum(1 for ex in changed if ex.noise_flag),
+        flagged=len(flagged_ids),
         seconds=round(time.perf_counter() - started, 3),
+        flagged_ids=flagged_ids,
     )

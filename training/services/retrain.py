@@ -14,7 +14,7 @@ from aiops.exceptions import Conflict, InvalidInput
 from aiops.models import Organization
 from models_registry.choices import CLASSIFIER_TASKS
 from training import estimators
-from training.choices import CandidateAction, RunTrigger
+from training.choices import CandidateAction, LabelNoiseAction, RunTrigger
 from training.models import RetrainPolicy, TrainingRun
 from training.selectors import retrain_facts, retrain_facts_all, retrain_policy_get
 from training.services.runs import training_run_create
@@ -34,6 +34,7 @@ POLICY_FIELDS = (
     "on_better_candidate",
     "candidate_percentage",
     "min_improvement",
+    "label_noise_action",
 )
 
 
@@ -47,6 +48,7 @@ _POLICY_CHECKS = {
     "accuracy_min_samples": lambda v: v >= 1,
     "estimator": lambda v: v in estimators.PROFILES,
     "on_better_candidate": lambda v: v in CandidateAction.values,
+    "label_noise_action": lambda v: v in LabelNoiseAction.values,
     "enabled": lambda v: isinstance(v, bool),
 }
 
@@ -137,7 +139,14 @@ def cache_lock(key: str, *, timeout: int):
 
 
 def _queue_retrain(
-    *, organization_id: int, task: str, policy: RetrainPolicy, reasons, enqueue: bool, actor=None
+    *,
+    organization_id: int,
+    task: str,
+    policy: RetrainPolicy,
+    reasons,
+    enqueue: bool,
+    actor=None,
+    force: bool = False,
 ) -> RetrainDecision:
     decision = RetrainDecision(organization_id=organization_id, task=task, reasons=reasons)
     try:
@@ -151,6 +160,7 @@ def _queue_retrain(
             },
             actor=actor,
             enqueue=enqueue,
+            force=force,
         )
     except Conflict as exc:
         decision.skipped = exc.message
@@ -199,7 +209,8 @@ def retrain_check_organization(
 ) -> list[RetrainDecision]:
     """The check for one organization (the API's `check`): every reason per task, and a run
     queued where one holds and the policy is enabled; with `force`, also where the policy is
-    disabled or no reason holds (a manual run)."""
+    disabled or no reason holds (a manual run), and it trains even on the snapshot and
+    parameters of the active version."""
     now = now or timezone.now()
     decisions = []
     for task in tasks or list(CLASSIFIER_TASKS):
@@ -220,6 +231,7 @@ def retrain_check_organization(
                     reasons=reasons,
                     enqueue=enqueue,
                     actor=actor,
+                    force=force,
                 )
             )
         else:
