@@ -1,25 +1,34 @@
 """What a training example's label may be, per task: the one check every way in uses (the
 API, imports, the admin, reviews and the feedback sweep).
 
-Sentiment and priority have fixed choices; a category label is one of the organization's
-categories (a new one comes only from creating the category); a suggestion's label is a free
-text reply (None: no label set)."""
+The app that owns a task's vocabulary registers it (aiops, in its AppConfig.ready: the fixed
+sentiment and priority choices, and the organization's categories, so a new category comes
+only from creating the category), as it registers the documents of retrieval: training reads
+no helpdesk table. A classification task always has a label set; a suggestion's label is a
+free text reply (None: no label set)."""
 
-from aiops.choices import Priority, SentimentLabel
+from collections.abc import Callable
+
 from aiops.exceptions import InvalidInput
-from aiops.selectors import category_names
-from models_registry.choices import Task
+from models_registry.choices import CLASSIFIER_TASKS, Task
 
-FIXED_LABELS = {Task.SENTIMENT: SentimentLabel.values, Task.PRIORITY: Priority.values}
+# (organization) -> the valid labels of a task in it.
+LabelSource = Callable[[object], list[str]]
+
+_sources: dict[str, LabelSource] = {}
+
+
+def register_label_source(task: str, source: LabelSource) -> None:
+    _sources[task] = source
 
 
 def task_label_set(*, organization, task: str) -> list[str] | None:
-    """The valid labels of `task` in this organization (None: free text). One query for the
-    category task, none for the others."""
-    if task == Task.CATEGORY:
-        return category_names(organization=organization)
-    if task in FIXED_LABELS:
-        return list(FIXED_LABELS[task])
+    """The valid labels of `task` in this organization (None: free text)."""
+    source = _sources.get(task)
+    if source is not None:
+        return list(source(organization))
+    if task in CLASSIFIER_TASKS:
+        raise InvalidInput(f"No label set is registered for {task!r}.")
     return None
 
 

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from tests.factories import categories
 from tests.training.test_noise_service import FILLER, TOPICS
 from training import services
 from training.importers import ParsedRow
@@ -35,6 +36,7 @@ def _load_with_flips(org, n_per_class=30) -> list[str]:
         wrong = classes[(classes.index(label) + 1) % len(classes)]
         rows[i] = ParsedRow(line=rows[i].line, text=rows[i].text, label=wrong)
         planted.append(rows[i].text)
+    categories(org, *classes)
     services.examples_import(organization=org, task="category", rows=rows, approve=True)
     return planted
 

@@ -241,6 +241,7 @@ def test_a_label_with_no_fit_example_moves_its_evaluation_examples_into_the_fit(
     _load(org)
     evaluation = _evaluation_ids(org)
     held = TrainingExample.objects.filter(pk__in=evaluation).order_by("pk").first()
+    categories(org, "rare")
     services.training_example_relabel(example=held, label="rare")  # its only example
     run = _train(org)
     assert held.pk in run.fit_example_ids and "rare" in run.model_version.labels
