@@ -5,16 +5,14 @@ from django.contrib.admin.models import LogEntry
 
 from models_registry import services
 from models_registry.models import ABTest, Deployment, DeploymentEvent
+from tests.models_registry.support import register
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def deployed(org):
-    v1, v2 = (
-        services.model_version_register(organization=org, task="category", version=v)
-        for v in ("1.0.0", "1.1.0")
-    )
+    v1, v2 = (register(org, v) for v in ("1.0.0", "1.1.0"))
     services.model_version_deploy(model_version=v1)
     services.model_version_deploy(model_version=v2)
     return v1, v2
