@@ -333,9 +333,8 @@ def deployment_rollback(
         bad, target = current.model_version, rollback_target(deployment=current)
         if target is None:
             raise Conflict(
-                f"No previous version to roll back to: every version that served {task} "
-                f"before {bad.version} is {bad.version} itself, was rolled back from, or is "
-                "archived."
+                f"No previous version to roll back to: every earlier version of {task} was "
+                f"rolled back from, is archived, or is {bad.version} itself."
             )
         _check_servable(target)
     changes: dict = {}
