@@ -201,8 +201,8 @@ def model_version_set_status(
         raise InvalidInput(f"Unknown status {status!r}.", fields={"status": ["Unknown."]})
     if version.pk in _serving_version_ids(version.organization, version.task):
         raise Conflict(
-            f"{version.task} {version.version} is serving traffic: deploy, roll back or end "
-            "its A/B test first."
+            f"{version.task} {version.version} is serving traffic: deploy, roll back, or end "
+            "its A/B test or shadow deployment first."
         )
     old = version.status
     _set_status(version, status)
