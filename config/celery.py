@@ -4,6 +4,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -33,3 +34,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/5"),
     },
 }
+
+
+@worker_process_init.connect
+def _warm_models(**_kwargs) -> None:
+    """A worker process predicts shadows: load the serving versions as it starts."""
+    from models_registry.warming import serving_warm_in_background
+
+    serving_warm_in_background()

@@ -21,7 +21,7 @@ def _run(model_admin, request, queryset, verb: str, call) -> None:
 class ModelVersionAdmin(admin.ModelAdmin):
     list_display = ["__str__", "organization", "status", "kind", "estimator", "created_at"]
     list_filter = ["organization", "task", "status", "kind"]
-    actions = ["promote", "deprecate"]
+    actions = ["promote", "promote_forced", "deprecate"]
     readonly_fields = [
         "organization",
         "task",
@@ -45,17 +45,25 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Promote: deploy fully (ends a canary / gradual rollout)")
     def promote(self, request, queryset):
+        self._promote(request, queryset, force=False)
+
+    @admin.action(description="Promote even if it measured less accurate (force)")
+    def promote_forced(self, request, queryset):
+        self._promote(request, queryset, force=True)
+
+    def _promote(self, request, queryset, *, force: bool) -> None:
         _run(
             self,
             request,
             queryset,
-            "promoted",
+            "promoted (forced)" if force else "promoted",
             lambda version: services.model_version_promote(
                 organization=version.organization,
                 task=version.task,
                 version=version,
                 actor=request.user,
                 reason="Promoted in the admin console.",
+                force=force,
             ),
         )
 

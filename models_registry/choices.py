@@ -12,12 +12,24 @@ CLASSIFIER_TASKS = (Task.CATEGORY, Task.PRIORITY, Task.SENTIMENT)
 
 
 class VersionStatus(models.TextChoices):
+    """What a version does: `active` is the stable version of its task's deployment, `canary`
+    the candidate of a canary / gradual rollout, `ab_test` an arm of a running A/B test other
+    than the stable version, `shadow` a version predicting unseen beside live traffic."""
+
     REGISTERED = "registered", "Registered"
     STAGING = "staging", "Staging"
     CANARY = "canary", "Canary"
+    AB_TEST = "ab_test", "In an A/B test"
+    SHADOW = "shadow", "Shadow"
     ACTIVE = "active", "Active"
     DEPRECATED = "deprecated", "Deprecated"
     ARCHIVED = "archived", "Archived"
+
+
+# Statuses only the serving services set (deploy, promote, rollback, A/B test, shadow).
+SERVING_STATUSES = frozenset(
+    {VersionStatus.ACTIVE, VersionStatus.CANARY, VersionStatus.AB_TEST, VersionStatus.SHADOW}
+)
 
 
 class VersionKind(models.TextChoices):
@@ -35,6 +47,17 @@ class DeploymentStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     SUPERSEDED = "superseded", "Superseded"
     ROLLED_BACK = "rolled_back", "Rolled back"
+
+
+class ServingRole(models.TextChoices):
+    """What a version does for its task's traffic right now (selectors.serving_list)."""
+
+    STABLE = "stable", "Stable version"
+    CANARY = "canary", "Canary candidate"
+    GRADUAL = "gradual", "Gradual rollout candidate"
+    ARM_A = "arm_a", "A/B test arm A"
+    ARM_B = "arm_b", "A/B test arm B"
+    SHADOW = "shadow", "Shadow (predicts unseen)"
 
 
 class Outcome(models.TextChoices):
@@ -65,23 +88,22 @@ class DeploymentAction(models.TextChoices):
     SHADOW_END = "shadow_end", "Shadow deployment ended"
 
 
-# Lifecycle: which status may follow which. Rollback may bring a deprecated version back.
+# Lifecycle: which status may follow which. Rollback may bring a deprecated version back;
+# a shadow that ends goes back to staging (evaluated, ready to deploy).
+_SERVE = {VersionStatus.CANARY, VersionStatus.AB_TEST, VersionStatus.SHADOW, VersionStatus.ACTIVE}
 VERSION_TRANSITIONS: dict[str, frozenset[str]] = {
     VersionStatus.REGISTERED: frozenset(
-        {VersionStatus.STAGING, VersionStatus.CANARY, VersionStatus.ACTIVE}
-        | {VersionStatus.DEPRECATED, VersionStatus.ARCHIVED}
+        _SERVE | {VersionStatus.STAGING, VersionStatus.DEPRECATED, VersionStatus.ARCHIVED}
     ),
-    VersionStatus.STAGING: frozenset(
-        {VersionStatus.CANARY, VersionStatus.ACTIVE, VersionStatus.DEPRECATED}
-        | {VersionStatus.ARCHIVED}
-    ),
+    VersionStatus.STAGING: frozenset(_SERVE | {VersionStatus.DEPRECATED, VersionStatus.ARCHIVED}),
     VersionStatus.CANARY: frozenset(
         {VersionStatus.ACTIVE, VersionStatus.STAGING, VersionStatus.DEPRECATED}
     ),
-    VersionStatus.ACTIVE: frozenset({VersionStatus.DEPRECATED}),
-    VersionStatus.DEPRECATED: frozenset(
-        {VersionStatus.ACTIVE, VersionStatus.CANARY, VersionStatus.STAGING}
-        | {VersionStatus.ARCHIVED}
+    VersionStatus.AB_TEST: frozenset({VersionStatus.ACTIVE, VersionStatus.DEPRECATED}),
+    VersionStatus.SHADOW: frozenset(
+        (_SERVE - {VersionStatus.SHADOW}) | {VersionStatus.STAGING, VersionStatus.DEPRECATED}
     ),
+    VersionStatus.ACTIVE: frozenset({VersionStatus.DEPRECATED}),
+    VersionStatus.DEPRECATED: frozenset(_SERVE | {VersionStatus.STAGING, VersionStatus.ARCHIVED}),
     VersionStatus.ARCHIVED: frozenset(),
 }

@@ -1,5 +1,7 @@
-"""The AI operations: classify, suggest, sentiment. Each routes to a model version, predicts,
-and records the operation and its inference log row in one transaction."""
+"""The AI operations: classify, suggest, sentiment. Each is served by the registry
+(`inference_serve`: route, load, predict, falling back to the stable version when the routed
+one fails) and records the operation and its inference log row in one transaction. The
+latency recorded leaves out any model load."""
 
 import hashlib
 import time
@@ -17,9 +19,8 @@ from aiops.models import (
     Ticket,
 )
 from models_registry.choices import Task
-from models_registry.selectors import Route, route_for_unit
-from models_registry.services import inference_log_record
-from models_registry.serving import classify_text, model_load
+from models_registry.services import Served, inference_log_record, inference_serve
+from models_registry.serving import predict_label
 
 MAX_INPUT_CHARS = 20_000
 
@@ -60,13 +61,10 @@ def operation_input(
     )
 
 
-def _route(organization: Organization, task: str, unit_id: str) -> Route:
-    route = route_for_unit(organization=organization, task=task, unit_id=unit_id)
-    if route is None:
-        raise Unavailable(
-            f"No model is deployed for task {task!r} yet: train one first (POST /api/ai/train)."
-        )
-    return route
+def _serve(organization: Organization, task: str, source: OperationInput, predict) -> Served:
+    return inference_serve(
+        organization=organization, task=task, unit_id=source.unit_id, predict=predict
+    )
 
 
 def _tokens(text: str) -> int:
@@ -74,14 +72,23 @@ def _tokens(text: str) -> int:
 
 
 def _record(
-    model, organization, route, source: OperationInput, *, label, confidence, started, **fields
+    model,
+    organization,
+    served: Served,
+    source: OperationInput,
+    *,
+    label,
+    confidence,
+    started,
+    **fields,
 ):
     """The inference log row and the operation row, in one transaction."""
+    route = served.route
     with transaction.atomic():
         log = inference_log_record(
             organization=organization,
             model_version=route.version,
-            latency_ms=(time.perf_counter() - started) * 1000,
+            latency_ms=(time.perf_counter() - started) * 1000 - served.load_ms,
             predicted_label=label,
             confidence=confidence,
             unit_id=source.unit_id,
@@ -104,17 +111,21 @@ def _record(
         )
 
 
+def _classifier(text: str):
+    return lambda model: predict_label(model, text)
+
+
 def classify(*, organization: Organization, source: OperationInput) -> Classification:
     started = time.perf_counter()
-    route = _route(organization, Task.CATEGORY, source.unit_id)
-    label, confidence = classify_text(version=route.version, text=source.text)
+    served = _serve(organization, Task.CATEGORY, source, _classifier(source.text))
+    label, confidence = served.output
     # Looked up, never created from model output: a label that is no longer a category is
     # answered as predicted, with no category linked, until a retrain drops it.
     category = next(iter(Category.objects.filter(organization=organization, name=label)), None)
     return _record(
         Classification,
         organization,
-        route,
+        served,
         source,
         label=label,
         confidence=confidence,
@@ -125,12 +136,12 @@ def classify(*, organization: Organization, source: OperationInput) -> Classific
 
 def analyze_sentiment(*, organization: Organization, source: OperationInput) -> SentimentAnalysis:
     started = time.perf_counter()
-    route = _route(organization, Task.SENTIMENT, source.unit_id)
-    label, confidence = classify_text(version=route.version, text=source.text)
+    served = _serve(organization, Task.SENTIMENT, source, _classifier(source.text))
+    label, confidence = served.output
     return _record(
         SentimentAnalysis,
         organization,
-        route,
+        served,
         source,
         label=label,
         confidence=confidence,
@@ -141,17 +152,21 @@ def analyze_sentiment(*, organization: Organization, source: OperationInput) -> 
 
 def suggest(*, organization: Organization, source: OperationInput, k: int = 3) -> Suggestion:
     started = time.perf_counter()
-    route = _route(organization, Task.SUGGESTION, source.unit_id)
-    matches = model_load(version=route.version).query(
-        source.text, k=k, exclude_ticket_id=source.ticket.pk if source.ticket else None
+    exclude = source.ticket.pk if source.ticket else None
+    served = _serve(
+        organization,
+        Task.SUGGESTION,
+        source,
+        lambda model: model.query(source.text, k=k, exclude_ticket_id=exclude),
     )
+    matches = served.output
     if not matches:
         raise Unavailable("No resolved ticket resembles this one; nothing to suggest.")
     best = matches[0]
     return _record(
         Suggestion,
         organization,
-        route,
+        served,
         source,
         label=f"ticket:{best['ticket_id']}",
         confidence=best["score"],

@@ -204,6 +204,8 @@ class ModelActionSerializer(_AliasedInput):
     minimum_detectable_effect = serializers.FloatField(default=0.05)
     ab_test_id = serializers.IntegerField(required=False, min_value=1)
     winner = serializers.ChoiceField(choices=["A", "B"], required=False)
+    # promote, conclude-ab-test: go ahead although the candidate measured less accurate
+    force = serializers.BooleanField(default=False)
 
     def validate(self, attrs):
         needs = {

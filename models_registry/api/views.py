@@ -90,8 +90,9 @@ class ModelsView(TenantAPIView):
         parameters=[serializers.ModelQuerySerializer],
         responses={
             200: OpenApiResponse(
-                description="By `view`: {versions}, {active}, a comparison, {health}, "
-                "shadow results or A/B results."
+                description="By `view`: {versions}; {active, displaced, deployments} (every "
+                "version with a part in the traffic: its role and share); a comparison; "
+                "{health} of every version that serves; shadow results or A/B results."
             )
         },
     )
@@ -108,10 +109,15 @@ class ModelsView(TenantAPIView):
                 versions = versions.filter(task=task)
             body = {"versions": serializers.ModelVersionSerializer(versions, many=True).data}
         elif view == "active":
+            serving = selectors.serving_list(organization=org, task=task)
             deployments = selectors.model_version_active_list(organization=org)
             if task:
                 deployments = deployments.filter(task=task)
-            body = {"active": serializers.DeploymentSerializer(deployments, many=True).data}
+            body = {
+                "active": [entry.as_dict() for entry in serving if entry.serves],
+                "displaced": [entry.as_dict() for entry in serving if not entry.serves],
+                "deployments": serializers.DeploymentSerializer(deployments, many=True).data,
+            }
         elif view == "compare":
             data.setdefault("task", "category")
             a, b = self._version(data, "version_a"), self._version(data, "version_b")
@@ -188,6 +194,7 @@ class ModelsView(TenantAPIView):
                     version=self._version(data) if "version" in data else None,
                     actor=actor,
                     reason=reason,
+                    force=data["force"],
                 )
             else:
                 deployment = services.deployment_rollback(
@@ -232,7 +239,11 @@ class ModelsView(TenantAPIView):
         )
         if action == "conclude-ab-test":
             ab_test = services.ab_test_conclude(
-                ab_test=ab_test, actor=actor, reason=reason, winner=data.get("winner")
+                ab_test=ab_test,
+                actor=actor,
+                reason=reason,
+                winner=data.get("winner"),
+                force=data["force"],
             )
         else:
             ab_test = services.ab_test_stop(ab_test=ab_test, actor=actor, reason=reason)

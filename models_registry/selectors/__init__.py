@@ -33,7 +33,15 @@ from models_registry.selectors.stats import (
     model_version_health,
     model_version_health_list,
     model_version_stats,
+    promotion_evidence,
     shadow_report,
+)
+from models_registry.selectors.traffic import (
+    Serving,
+    candidate_since,
+    rollback_target,
+    serving_list,
+    serving_list_everywhere,
 )
 
 __all__ = [
@@ -41,6 +49,7 @@ __all__ = [
     "HEALTH_MIN_JUDGED",
     "Percentile",
     "Route",
+    "Serving",
     "ab_test_arm_counts",
     "ab_test_get",
     "ab_test_get_running",
@@ -48,6 +57,7 @@ __all__ = [
     "accuracy",
     "accuracy_by",
     "candidate_salt",
+    "candidate_since",
     "deployment_at",
     "deployment_event_list",
     "deployment_get_active",
@@ -63,7 +73,11 @@ __all__ = [
     "model_version_list",
     "model_version_served_at",
     "model_version_stats",
+    "promotion_evidence",
+    "rollback_target",
     "route_for_unit",
+    "serving_list",
+    "serving_list_everywhere",
     "shadow_get",
     "shadow_report",
 ]

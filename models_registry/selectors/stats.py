@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db import connection
 from django.db.models import Aggregate, Avg, Count, F, FloatField, Q, QuerySet, Sum
 
-from models_registry.choices import Outcome, VersionStatus
+from models_registry.choices import Outcome
 from models_registry.models import (
     ABTest,
     InferenceLog,
@@ -15,6 +15,7 @@ from models_registry.models import (
     ShadowDeployment,
     ShadowPrediction,
 )
+from models_registry.selectors.traffic import Serving, candidate_since, serving_list
 
 
 @dataclass(frozen=True)
@@ -123,28 +124,96 @@ def model_version_stats(*, version: ModelVersion, since: datetime | None = None)
     }
 
 
+def promotion_evidence(
+    *, deployment, candidate: ModelVersion, ab_test: ABTest | None = None
+) -> dict:
+    """The candidate's measured accuracy (`accuracy`) against its control's on the same
+    traffic: an A/B test's two arms, or a canary / gradual candidate's logs against the
+    stable version's since its candidacy began (A/B traffic aside). Anything else has not
+    served beside the stable version: nothing measured (judged 0)."""
+    control = deployment.model_version if deployment is not None else None
+    candidate_logs = control_logs = InferenceLog.objects.none()
+    measured_on = "nothing: it has not served beside the stable version"
+    if ab_test is not None:
+        arm = "B" if ab_test.version_b_id == candidate.pk else "A"
+        control = ab_test.version_a if arm == "B" else ab_test.version_b
+        logs = InferenceLog.objects.filter(ab_test=ab_test)
+        candidate_logs, control_logs = logs.filter(arm=arm), logs.exclude(arm=arm)
+        measured_on = f"A/B test {ab_test.pk}"
+    elif deployment is not None and deployment.candidate_version_id == candidate.pk:
+        since = candidate_since(deployment=deployment)
+        logs = InferenceLog.objects.filter(
+            organization=deployment.organization_id,
+            task=deployment.task,
+            created_at__gte=since,
+            ab_test__isnull=True,
+        )
+        candidate_logs = logs.filter(model_version=candidate)
+        control_logs = logs.filter(model_version=control)
+        measured_on = f"its traffic since {since.isoformat()}"
+
+    def side(version, logs) -> dict:
+        measured = accuracy(logs=logs)
+        return {
+            "version": version.version if version else None,
+            "accuracy": measured.accuracy,
+            "judged": measured.judged,
+        }
+
+    return {
+        "candidate": side(candidate, candidate_logs),
+        "control": side(control, control_logs),
+        "measured_on": measured_on,
+    }
+
+
 HEALTH_MIN_JUDGED = 30
 
 
 def model_version_health_list(
     *, organization, task: str | None = None, version: ModelVersion | None = None
 ) -> list[dict]:
-    """Health of the given version, or else of every version serving traffic (active or
-    canary) of the organization, optionally of one task."""
+    """Health of the given version, or else of every version that serves (`serving_list`:
+    stable, canary / gradual candidate, A/B arms, shadow) of the organization, optionally
+    of one task; each with its role and share of the traffic."""
+    entries = serving_list(organization=organization, task=task or (version and version.task))
     if version is not None:
-        return [model_version_health(version=version)]
-    serving = ModelVersion.objects.filter(
-        organization=organization, status__in=[VersionStatus.ACTIVE, VersionStatus.CANARY]
-    )
-    if task:
-        serving = serving.filter(task=task)
-    return [model_version_health(version=v) for v in serving]
+        part = next((e for e in entries if e.version.pk == version.pk and e.serves), None)
+        return [_with_role(model_version_health(version=version), part)]
+    health, seen = [], set()
+    for entry in entries:
+        if entry.serves and entry.version.pk not in seen:
+            seen.add(entry.version.pk)
+            health.append(_with_role(model_version_health(version=entry.version), entry))
+    return health
+
+
+def _with_role(health: dict, entry: Serving | None) -> dict:
+    return {
+        **health,
+        "role": entry.role if entry else None,
+        "traffic_percentage": entry.traffic_percentage if entry else 0.0,
+    }
 
 
 def model_version_health(*, version: ModelVersion, since: datetime | None = None) -> dict:
     """A 0..100 score from accuracy, error rate, p95 latency, confidence and feedback volume;
-    >= 85 healthy, >= 60 degraded, else unhealthy; with what to do about each issue."""
+    >= 85 healthy, >= 60 degraded, else unhealthy; with what to do about each issue. A
+    version without inferences has no health yet: status "no_data", score None."""
     stats = model_version_stats(version=version, since=since)
+    if not stats["total_inferences"]:
+        return {
+            "version": version.version,
+            "task": version.task,
+            "status": "no_data",
+            "score": None,
+            "issues": [f"{version.version} has no inferences yet: it has served no traffic."],
+            "recommendations": [
+                "Health is measured on traffic: wait for requests, or give it some with a "
+                "canary or an A/B test."
+            ],
+            "stats": stats,
+        }
     score, issues, recommendations = 100, [], []
 
     def penalize(points: int, issue: str, recommendation: str) -> None:
@@ -167,7 +236,7 @@ def model_version_health(*, version: ModelVersion, since: datetime | None = None
                 f"accuracy {acc:.1%} is below 90%",
                 "Review recent corrections and schedule a retrain.",
             )
-    elif stats["total_inferences"]:
+    else:
         penalize(
             5,
             f"only {judged} predictions have feedback",

@@ -19,10 +19,12 @@ from models_registry.services.deployments import (
     rollout_advance,
 )
 from models_registry.services.inference import (
+    Served,
     guardrails_check,
     inference_log_record,
     inference_log_record_outcome,
     inference_log_report,
+    inference_serve,
 )
 from models_registry.services.shadow import shadow_end, shadow_predict, shadow_start
 from models_registry.services.versions import (
@@ -32,6 +34,7 @@ from models_registry.services.versions import (
 )
 
 __all__ = [
+    "Served",
     "DEFAULT_CANARY_PERCENTAGE",
     "ab_test_conclude",
     "ab_test_results",
@@ -42,6 +45,7 @@ __all__ = [
     "inference_log_record",
     "inference_log_record_outcome",
     "inference_log_report",
+    "inference_serve",
     "model_version_deploy",
     "model_version_deprecate",
     "model_version_promote",

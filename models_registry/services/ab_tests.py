@@ -17,7 +17,14 @@ from models_registry.selectors import (
     deployment_get_active,
 )
 from models_registry.services.deployments import model_version_promote
-from models_registry.services.versions import _check_deployable, _event, _lock, _set_status
+from models_registry.services.versions import (
+    _check_deployable,
+    _check_servable,
+    _event,
+    _lock,
+    _set_status,
+    _warm_on_commit,
+)
 
 
 @transaction.atomic
@@ -48,24 +55,36 @@ def ab_test_start(
             "The minimum detectable effect must be within (0, 1).",
             fields={"minimum_detectable_effect": ["Must be within (0, 1)."]},
         )
+    for version in (version_a, version_b):
+        _check_servable(version)
     organization, task = version_a.organization, version_a.task
     _lock(organization)
     if ab_test_get_running(organization=organization, task=task) is not None:
         raise Conflict(f"An A/B test is already running for {task}: conclude or stop it first.")
+    current = deployment_get_active(organization=organization, task=task)
+    if current is not None and current.candidate_version is not None:
+        raise Conflict(
+            f"A {current.strategy} rollout of {current.candidate_version.version} is under way "
+            f"for {task}: promote it or roll it back before an A/B test."
+        )
+    changes: dict = {}
     for version in (version_a, version_b):
         version.refresh_from_db(fields=["status"])
         _check_deployable(version)
-    if version_b.status in (VersionStatus.REGISTERED, VersionStatus.STAGING):
-        _set_status(version_b, VersionStatus.CANARY)
+        if current is None or version.pk != current.model_version_id:
+            _set_status(version, VersionStatus.AB_TEST, changes)
     measured = accuracy(logs=InferenceLog.objects.filter(model_version=version_a)).accuracy
     baseline = measured if measured is not None else version_a.metrics.get("accuracy", 0.5)
     baseline = min(max(float(baseline), 0.0), 1.0)
-    needed = math.ceil(
-        stats.sample_size_per_arm(
+    try:
+        exact = stats.sample_size_per_arm(
             baseline_rate=baseline, minimum_detectable_effect=minimum_detectable_effect
         )
-        - 1e-9
-    )
+    except ValueError as error:
+        raise InvalidInput(
+            str(error), fields={"minimum_detectable_effect": [str(error)]}
+        ) from error
+    needed = math.ceil(exact - 1e-9)
     try:
         with transaction.atomic():
             ab_test = ABTest.objects.create(
@@ -91,8 +110,13 @@ def ab_test_start(
         ab_test=ab_test,
         actor=actor,
         reason=reason,
-        details={"split_percentage": float(split_percentage), "minimum_sample_size": needed},
+        details={
+            "split_percentage": float(split_percentage),
+            "minimum_sample_size": needed,
+            "status_changes": changes,
+        },
     )
+    _warm_on_commit(organization, task)
     return ab_test
 
 
@@ -127,16 +151,28 @@ def _ab_test_end(
     *, ab_test: ABTest, status: str, winner: ModelVersion | None, results: dict
 ) -> None:
     ab_test.status, ab_test.winner, ab_test.ended_at = status, winner, timezone.now()
-    ab_test.verdict, ab_test.result = results["verdict"], results
+    ab_test.verdict = results["verdict"]
+    ab_test.result = {
+        **results,
+        "status": status,
+        "winner": winner.version if winner else None,
+        "ended_at": ab_test.ended_at.isoformat(),
+    }
     ab_test.save(update_fields=["status", "winner", "ended_at", "verdict", "result"])
 
 
 @transaction.atomic
 def ab_test_conclude(
-    *, ab_test: ABTest, actor=None, reason: str = "", winner: str | None = None
+    *,
+    ab_test: ABTest,
+    actor=None,
+    reason: str = "",
+    winner: str | None = None,
+    force: bool = False,
 ) -> ABTest:
-    """End a running test and deploy its winner through the deployment service. The winner is
-    the statistics' verdict; an admin may name one ("A" / "B") when it is inconclusive."""
+    """End a running test and promote its winner through `model_version_promote` (an arm
+    less accurate than the other only with `force`). The winner is the statistics' verdict;
+    an admin may name one ("A" / "B") when it is inconclusive. The other arm is deprecated."""
     _lock(ab_test.organization)
     ab_test.refresh_from_db()
     if ab_test.status != ABTestStatus.RUNNING:
@@ -155,6 +191,21 @@ def ab_test_conclude(
     loser = ab_test.version_a if arm == "B" else ab_test.version_b
     _ab_test_end(ab_test=ab_test, status=ABTestStatus.CONCLUDED, winner=chosen, results=results)
     why = reason or f"A/B test {ab_test.pk}: {results['verdict']} ({results['reason']})."
+    current = deployment_get_active(organization=ab_test.organization, task=ab_test.task)
+    if current is None or current.model_version_id != chosen.pk or current.candidate_version_id:
+        model_version_promote(
+            organization=ab_test.organization,
+            task=ab_test.task,
+            version=chosen,
+            actor=actor,
+            reason=why,
+            force=force,
+            ab_test=ab_test,
+        )
+    changes: dict = {}
+    loser.refresh_from_db(fields=["status"])
+    if loser.status != VersionStatus.DEPRECATED:
+        _set_status(loser, VersionStatus.DEPRECATED, changes)
     _event(
         organization=ab_test.organization,
         task=ab_test.task,
@@ -164,20 +215,13 @@ def ab_test_conclude(
         ab_test=ab_test,
         actor=actor,
         reason=why,
-        details={"verdict": results["verdict"], "winner_arm": arm, "overridden": winner},
+        details={
+            "verdict": results["verdict"],
+            "winner_arm": arm,
+            "overridden": winner,
+            "status_changes": changes,
+        },
     )
-    current = deployment_get_active(organization=ab_test.organization, task=ab_test.task)
-    if current is None or current.model_version_id != chosen.pk or current.candidate_version_id:
-        model_version_promote(
-            organization=ab_test.organization,
-            task=ab_test.task,
-            version=chosen,
-            actor=actor,
-            reason=why,
-        )
-    loser.refresh_from_db(fields=["status"])
-    if loser.status != VersionStatus.DEPRECATED:
-        _set_status(loser, VersionStatus.DEPRECATED)
     return ab_test
 
 
@@ -185,7 +229,8 @@ def ab_test_conclude(
 def ab_test_stop(
     *, ab_test: ABTest, actor=None, reason: str = "", action: str = DeploymentAction.AB_TEST_STOP
 ) -> ABTest:
-    """End a running test without promoting anything; arm B goes back out of service."""
+    """End a running test without promoting anything; its arms other than the stable
+    version go out of service (deprecated)."""
     _lock(ab_test.organization)
     ab_test.refresh_from_db()
     if ab_test.status != ABTestStatus.RUNNING:
@@ -194,18 +239,20 @@ def ab_test_stop(
     _ab_test_end(ab_test=ab_test, status=ABTestStatus.STOPPED, winner=None, results=results)
     current = deployment_get_active(organization=ab_test.organization, task=ab_test.task)
     serving = {current.model_version_id, current.candidate_version_id} if current else set()
-    version_b = ab_test.version_b
-    if version_b.pk not in serving and version_b.status == VersionStatus.CANARY:
-        _set_status(version_b, VersionStatus.DEPRECATED)
+    changes: dict = {}
+    for version in (ab_test.version_a, ab_test.version_b):
+        version.refresh_from_db(fields=["status"])
+        if version.pk not in serving and version.status == VersionStatus.AB_TEST:
+            _set_status(version, VersionStatus.DEPRECATED, changes)
     _event(
         organization=ab_test.organization,
         task=ab_test.task,
         action=action,
-        from_version=version_b,
+        from_version=ab_test.version_b,
         to_version=ab_test.version_a,
         ab_test=ab_test,
         actor=actor,
         reason=reason,
-        details={"verdict": results["verdict"]},
+        details={"verdict": results["verdict"], "status_changes": changes},
     )
     return ab_test

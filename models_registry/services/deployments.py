@@ -1,4 +1,5 @@
-"""Deployments: deploy (full or canary), promote a canary, roll back."""
+"""Deployments: deploy (full, canary or gradual), promote a candidate, roll back, and the
+scheduled steps of a gradual rollout."""
 
 import logging
 
@@ -14,14 +15,21 @@ from models_registry.choices import (
     DeploymentStrategy,
     VersionStatus,
 )
-from models_registry.models import Deployment, ModelVersion
-from models_registry.selectors import ab_test_get_running, deployment_get_active
+from models_registry.models import ABTest, Deployment, ModelVersion
+from models_registry.selectors import (
+    ab_test_get_running,
+    deployment_get_active,
+    promotion_evidence,
+    rollback_target,
+)
 from models_registry.services.versions import (
     _check_deployable,
+    _check_servable,
     _event,
     _lock,
     _serving_version_ids,
     _set_status,
+    _warm_on_commit,
 )
 
 logger = logging.getLogger(__name__)
@@ -101,40 +109,83 @@ def model_version_deploy(
     percentage: float | None = None,
     steps: list[float] | None = None,
     step_minutes: int | None = None,
-    action: str = DeploymentAction.DEPLOY,
 ) -> Deployment:
-    """Deploy a version of its org's task.
+    """Deploy a version of its org's task; it must be able to serve here (`_check_servable`).
 
     full: it becomes the one serving version (the previous one is deprecated).
-    gradual / canary: it becomes the candidate taking `percentage` % of the units (sticky)
-    beside the current stable version; deploying it again with a larger share steps a gradual
-    rollout up, and 100 % (or `model_version_promote`) finishes it. A gradual rollout may
-    carry a schedule: beat takes the next of `steps` every `step_minutes` (rollout_advance)."""
-    organization, task = model_version.organization, model_version.task
-    _lock(organization)
-    model_version.refresh_from_db(fields=["status"])
-    _check_deployable(model_version)
-    if ab_test_get_running(organization=organization, task=task) is not None:
-        raise Conflict(f"An A/B test is running for {task}: conclude or stop it before deploying.")
-    current = deployment_get_active(organization=organization, task=task)
+    gradual / canary: it becomes the candidate taking `percentage` % (below 100) of the units
+    (sticky) beside the current stable version; deploying it again with a larger share steps
+    a gradual rollout up, and `model_version_promote` finishes it. A gradual rollout may carry
+    a schedule: beat takes the next of `steps` every `step_minutes` (rollout_advance), and a
+    last step of 100 promotes."""
     if strategy not in DeploymentStrategy.values:
         raise InvalidInput(f"Unknown strategy {strategy!r}.", fields={"strategy": ["Unknown."]})
     if strategy != DeploymentStrategy.FULL:
         if percentage is None:
             percentage = DEFAULT_CANARY_PERCENTAGE
-        if not 0 < percentage <= 100:
-            raise InvalidInput(
-                "The percentage must be above 0 and at most 100.",
-                fields={"percentage": ["Must be within (0, 100]."]},
+        if percentage == 100:
+            message = (
+                "A candidate on 100% of the traffic is a promotion: use the 'promote' action, "
+                "which checks its measured accuracy against the stable version's."
             )
-        if percentage >= 100:
-            strategy, action = DeploymentStrategy.FULL, DeploymentAction.PROMOTE
+            raise InvalidInput(message, fields={"percentage": [message]})
+        if not 0 < percentage < 100:
+            raise InvalidInput(
+                "The percentage must be above 0 and below 100.",
+                fields={"percentage": ["Must be within (0, 100)."]},
+            )
     _check_schedule(strategy=strategy, percentage=percentage, steps=steps, minutes=step_minutes)
+    _check_servable(model_version)
+    organization, task = model_version.organization, model_version.task
+    _lock(organization)
+    current = deployment_get_active(organization=organization, task=task)
+    if (
+        strategy == DeploymentStrategy.FULL
+        and current is not None
+        and current.candidate_version_id == model_version.pk
+    ):
+        message = (
+            f"{model_version.version} is the candidate of the {current.strategy} rollout: "
+            "use the 'promote' action to deploy it fully."
+        )
+        raise InvalidInput(message, fields={"strategy": [message]})
+    return _deploy(
+        model_version=model_version,
+        current=current,
+        actor=actor,
+        reason=reason,
+        strategy=strategy,
+        percentage=percentage,
+        steps=steps,
+        step_minutes=step_minutes,
+    )
+
+
+def _deploy(
+    *,
+    model_version: ModelVersion,
+    current: Deployment | None,
+    actor,
+    reason: str,
+    strategy: str,
+    percentage: float | None = None,
+    steps: list[float] | None = None,
+    step_minutes: int | None = None,
+    action: str = DeploymentAction.DEPLOY,
+    details: dict | None = None,
+) -> Deployment:
+    """The change of what serves, once checked; the caller holds the organization lock."""
+    organization, task = model_version.organization, model_version.task
+    model_version.refresh_from_db(fields=["status"])
+    _check_deployable(model_version)
+    if ab_test_get_running(organization=organization, task=task) is not None:
+        raise Conflict(f"An A/B test is running for {task}: conclude or stop it before deploying.")
+    changes: dict = {}
     if strategy == DeploymentStrategy.FULL:
         old = current.model_version if current else None
         if current is not None and current.candidate_version_id not in (None, model_version.pk):
-            _set_status(current.candidate_version, VersionStatus.DEPRECATED)
-        _set_status(model_version, VersionStatus.ACTIVE)
+            _set_status(current.candidate_version, VersionStatus.DEPRECATED, changes)
+        _set_status(model_version, VersionStatus.ACTIVE, changes)
         _, deployment = _replace_deployment(
             organization=organization,
             task=task,
@@ -144,8 +195,8 @@ def model_version_deploy(
             reason=reason,
         )
         if old is not None and old.pk != model_version.pk:
-            _set_status(old, VersionStatus.DEPRECATED)
-        details = {"strategy": DeploymentStrategy.FULL}
+            _set_status(old, VersionStatus.DEPRECATED, changes)
+        shown = {"strategy": DeploymentStrategy.FULL}
     else:
         if current is None:
             raise Conflict(
@@ -156,8 +207,8 @@ def model_version_deploy(
             raise InvalidInput(f"{model_version.version} is already the stable version.")
         old = current.candidate_version
         if old is not None and old.pk != model_version.pk:
-            _set_status(old, VersionStatus.DEPRECATED)
-        _set_status(model_version, VersionStatus.CANARY)
+            _set_status(old, VersionStatus.DEPRECATED, changes)
+        _set_status(model_version, VersionStatus.CANARY, changes)
         _, deployment = _replace_deployment(
             organization=organization,
             task=task,
@@ -170,7 +221,7 @@ def model_version_deploy(
             actor=actor,
             reason=reason,
         )
-        details = {
+        shown = {
             "strategy": strategy,
             "percentage": float(percentage),
             "steps": deployment.rollout_steps,
@@ -187,9 +238,10 @@ def model_version_deploy(
         deployment=deployment,
         actor=actor,
         reason=reason,
-        details=details,
+        details={**shown, **(details or {}), "status_changes": changes},
     )
     _deprecate_old_versions(organization=organization, task=task, actor=actor)
+    _warm_on_commit(organization, task)
     return deployment
 
 
@@ -215,18 +267,44 @@ def model_version_promote(
     version: ModelVersion | None = None,
     actor=None,
     reason: str = "",
+    force: bool = False,
+    ab_test: ABTest | None = None,
 ) -> Deployment:
-    """Finish a rollout: the candidate (or the given version) becomes the full deployment."""
-    if version is None:
-        _lock(organization)
+    """Finish a rollout: the candidate (or the given version, e.g. an A/B test's winner)
+    becomes the full deployment. Its measured accuracy is compared with its control's on the
+    same traffic (`promotion_evidence`); a worse one is promoted only with `force`. The
+    promote event records both accuracies, their n, and whether it was forced."""
+    target = version
+    if target is None:
         current = deployment_get_active(organization=organization, task=task)
-        if current is None or current.candidate_version is None:
+        target = current.candidate_version if current else None
+        if target is None:
             raise Conflict(
                 f"No canary or gradual rollout of {task} to promote: name a version instead."
             )
-        version = current.candidate_version
-    return model_version_deploy(
-        model_version=version, actor=actor, reason=reason, action=DeploymentAction.PROMOTE
+    _check_servable(target)
+    _lock(organization)
+    current = deployment_get_active(organization=organization, task=task)
+    if version is None and (current is None or current.candidate_version_id != target.pk):
+        raise Conflict(f"The rollout of {task} changed meanwhile: look again, then promote.")
+    evidence = promotion_evidence(deployment=current, candidate=target, ab_test=ab_test)
+    mine, theirs = evidence["candidate"]["accuracy"], evidence["control"]["accuracy"]
+    worse = mine is not None and theirs is not None and mine < theirs
+    if worse and not force:
+        candidate, control = evidence["candidate"], evidence["control"]
+        raise Conflict(
+            f"{task} {target.version} is less accurate than {control['version']} on "
+            f"{evidence['measured_on']}: {mine:.1%} of {candidate['judged']} judged against "
+            f"{theirs:.1%} of {control['judged']}. Promote it with force to do it anyway."
+        )
+    return _deploy(
+        model_version=target,
+        current=current,
+        actor=actor,
+        reason=reason,
+        strategy=DeploymentStrategy.FULL,
+        action=DeploymentAction.PROMOTE,
+        details={"promotion": {**evidence, "worse": worse, "forced": bool(force)}},
     )
 
 
@@ -239,8 +317,10 @@ def deployment_rollback(
     reason: str = "",
     action: str = DeploymentAction.ROLLBACK,
 ) -> Deployment:
-    """One call: drop a canary / gradual candidate, or else go back to the version that was
-    active before the current one. 409 when there is nothing to go back to."""
+    """One call: drop a canary / gradual candidate, or else go back to the last stable
+    version before the current one that was not rolled away from (`rollback_target`), so
+    rollbacks in a row walk back through the history instead of toggling. 409 when nothing
+    is left to go back to."""
     _lock(organization)
     current = deployment_get_active(organization=organization, task=task)
     if current is None:
@@ -250,20 +330,16 @@ def deployment_rollback(
     if current.candidate_version is not None:
         bad, target = current.candidate_version, current.model_version
     else:
-        bad, target = current.model_version, None
-        step = current.previous
-        while step is not None and target is None:
-            if step.model_version_id != bad.pk:
-                target = step.model_version
-            step = step.previous
+        bad, target = current.model_version, rollback_target(deployment=current)
         if target is None:
             raise Conflict(
-                f"No previous version to roll back to: {task} has only ever been served by "
-                f"{bad.version}."
+                f"No previous version to roll back to: every earlier version of {task} was "
+                f"rolled back from, is archived, or is {bad.version} itself."
             )
-        _check_deployable(target)
-    _set_status(bad, VersionStatus.DEPRECATED)
-    _set_status(target, VersionStatus.ACTIVE)
+        _check_servable(target)
+    changes: dict = {}
+    _set_status(bad, VersionStatus.DEPRECATED, changes)
+    _set_status(target, VersionStatus.ACTIVE, changes)
     _, deployment = _replace_deployment(
         organization=organization,
         task=task,
@@ -282,14 +358,19 @@ def deployment_rollback(
         deployment=deployment,
         actor=actor,
         reason=reason,
+        details={"status_changes": changes},
     )
+    _warm_on_commit(organization, task)
     return deployment
 
 
 def rollout_advance() -> list[str]:
     """Beat: take every scheduled gradual rollout whose current step has run its minutes to
-    its next step (100 % promotes the candidate); returns what it did. A rollout changed since
-    it was read (stepped or rolled back by hand, an A/B test started) is left to the next beat."""
+    its next step; returns what it did. A last step of 100 % promotes the candidate through
+    `model_version_promote`, never forced: a candidate measured worse than the stable
+    version is held back (and logged) until it is not, or someone decides. A rollout changed
+    since it was read (stepped or rolled back by hand, an A/B test started) is left to the
+    next beat."""
     scheduled = Deployment.objects.filter(
         status=DeploymentStatus.ACTIVE,
         strategy=DeploymentStrategy.GRADUAL,
@@ -314,16 +395,24 @@ def rollout_advance() -> list[str]:
                 )
                 if current is None or current.pk != deployment.pk:
                     continue
-                model_version_deploy(
-                    model_version=deployment.candidate_version,
-                    strategy=DeploymentStrategy.GRADUAL,
-                    percentage=step,
-                    steps=rest or None,
-                    step_minutes=minutes if rest else None,
-                    reason=reason,
-                )
+                if step >= 100:
+                    model_version_promote(
+                        organization=deployment.organization,
+                        task=deployment.task,
+                        reason=reason,
+                    )
+                else:
+                    model_version_deploy(
+                        model_version=deployment.candidate_version,
+                        strategy=DeploymentStrategy.GRADUAL,
+                        percentage=step,
+                        steps=rest or None,
+                        step_minutes=minutes if rest else None,
+                        reason=reason,
+                    )
         except (Conflict, InvalidInput) as error:
-            logger.info("Rollout step of deployment %s held back: %s", deployment.pk, error)
+            log = logger.warning if step >= 100 else logger.info
+            log("Rollout step of deployment %s held back: %s", deployment.pk, error)
             continue
         done.append(reason)
     return done

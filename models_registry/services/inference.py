@@ -1,20 +1,105 @@
-"""Inference logs (record, outcome, report) and the guardrails check over them."""
+"""Serving a unit (route, load, predict, with fallback), the inference logs (record,
+outcome, report), and the guardrails check over them."""
 
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from aiops.exceptions import Conflict
+from aiops.exceptions import Conflict, Unavailable
 from aiops.models import Organization
 from models_registry import stats
 from models_registry.choices import ABTestStatus, DeploymentAction, DeploymentStatus, Outcome
 from models_registry.models import ABTest, Deployment, InferenceLog, ModelVersion, ShadowDeployment
-from models_registry.selectors import accuracy
+from models_registry.selectors import Route, accuracy, candidate_since, route_for_unit
 from models_registry.services.ab_tests import ab_test_stop
 from models_registry.services.deployments import deployment_rollback
 from models_registry.services.shadow import _shadow_enqueue
+from models_registry.serving import (
+    ModelUnavailable,
+    ServingError,
+    model_load,
+    model_version_cached,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Served:
+    """A prediction and the route that made it (the stable version's after a fallback)."""
+
+    route: Route
+    output: Any
+    load_ms: float  # spent loading models during the call: never part of a latency
+
+
+def _fallback(route: Route) -> Route | None:
+    stable_id = route.deployment.model_version_id if route.deployment is not None else None
+    if stable_id is None or stable_id == route.version.pk:
+        return None
+    shadow = route.shadow
+    if shadow is not None and shadow.model_version_id == stable_id:
+        shadow = None
+    return Route(
+        version=model_version_cached(pk=stable_id), deployment=route.deployment, shadow=shadow
+    )
+
+
+def inference_serve(
+    *, organization: Organization, task: str, unit_id: str, predict: Callable[[Any], Any]
+) -> Served:
+    """Route the unit, load its version's model and `predict(model)`. A version that fails
+    (its load or its prediction raises) gets a failed inference log row (its A/B test and arm
+    kept, so health and the guardrails count it) and the unit is served by the stable version
+    instead; when that fails too (or was the one that failed), ModelUnavailable (503). The
+    caller records the successful inference; its latency must leave out `load_ms`."""
+    route = route_for_unit(organization=organization, task=task, unit_id=unit_id)
+    if route is None:
+        raise Unavailable(
+            f"No model is deployed for task {task!r} yet: train one first (POST /api/ai/train)."
+        )
+    load_ms = 0.0
+    failures = []
+    for attempt in (route, _fallback(route)):
+        if attempt is None:
+            break
+        started, loaded = time.perf_counter(), None
+        try:
+            model = model_load(version=attempt.version)
+            loaded = time.perf_counter()
+            load_ms += (loaded - started) * 1000
+            return Served(route=attempt, output=predict(model), load_ms=load_ms)
+        except Exception as error:  # noqa: BLE001 - any failure of a version falls back
+            now = time.perf_counter()
+            if loaded is None:  # the load failed: its time is load time too
+                load_ms += (now - started) * 1000
+            spent = (now - loaded) * 1000 if loaded is not None else 0.0
+            failures.append(f"{attempt.version.version}: {type(error).__name__}: {error}")
+            if isinstance(error, ServingError):  # already says what is wrong
+                logger.warning("%s %s cannot serve: %s", task, attempt.version.version, error)
+            else:
+                logger.exception("%s %s failed to predict", task, attempt.version.version)
+            inference_log_record(
+                organization=organization,
+                model_version=attempt.version,
+                latency_ms=spent,
+                unit_id=unit_id,
+                arm=attempt.arm,
+                ab_test=attempt.ab_test,
+                success=False,
+                error=failures[-1][:2000],
+            )
+    raise ModelUnavailable(
+        f"No model version could serve {task} just now ({'; '.join(failures)}). The failure "
+        "is logged; try again shortly."
+    )
 
 
 def inference_log_record(
@@ -140,17 +225,12 @@ def guardrails_check(*, organization: Organization | None = None) -> list[str]:
         tests = tests.filter(organization=organization)
     for deployment in deployments:
         candidate, stable = deployment.candidate_version, deployment.model_version
-        since = (
-            Deployment.objects.filter(
-                organization=deployment.organization_id,
-                task=deployment.task,
-                candidate_version=candidate,
-            )
-            .order_by("created_at")
-            .values_list("created_at", flat=True)
-            .first()
+        logs = InferenceLog.objects.filter(
+            organization=deployment.organization_id,
+            task=deployment.task,
+            created_at__gte=candidate_since(deployment=deployment),
+            ab_test__isnull=True,
         )
-        logs = InferenceLog.objects.filter(created_at__gte=since, ab_test__isnull=True)
         reason = _guardrail_reason(
             control=logs.filter(model_version=stable),
             candidate=logs.filter(model_version=candidate),

@@ -8,11 +8,19 @@ from django.utils import timezone
 
 from aiops.exceptions import Conflict, InvalidInput
 from aiops.models import Organization
-from models_registry.choices import CLASSIFIER_TASKS, DeploymentAction
+from models_registry.choices import CLASSIFIER_TASKS, DeploymentAction, VersionStatus
 from models_registry.models import ModelVersion, ShadowDeployment, ShadowPrediction
 from models_registry.selectors import shadow_report
-from models_registry.services.versions import _check_deployable, _event, _lock
-from models_registry.serving import classify_text
+from models_registry.services.versions import (
+    _check_deployable,
+    _check_servable,
+    _event,
+    _lock,
+    _serving_version_ids,
+    _set_status,
+    _warm_on_commit,
+)
+from models_registry.serving import model_load, predict_label
 
 
 @transaction.atomic
@@ -23,19 +31,21 @@ def shadow_start(
     units, its answers never returned) to judge it before any user sees it."""
     if model_version.task not in CLASSIFIER_TASKS:
         raise InvalidInput("Shadow deployments compare labels: classification tasks only.")
-    if not model_version.artifact_sha256:
-        raise InvalidInput(f"{model_version.version} has no artifact to predict with here.")
     if not 0 < percentage <= 100:
         raise InvalidInput(
             "The percentage must be above 0 and at most 100.",
             fields={"percentage": ["Must be within (0, 100]."]},
         )
+    _check_servable(model_version)
     organization, task = model_version.organization, model_version.task
     _lock(organization)
     model_version.refresh_from_db(fields=["status"])
     _check_deployable(model_version)
     if ShadowDeployment.objects.filter(organization=organization, task=task, active=True).exists():
         raise Conflict(f"A shadow deployment of {task} is active: end it first.")
+    changes: dict = {}
+    if model_version.pk not in _serving_version_ids(organization, task):
+        _set_status(model_version, VersionStatus.SHADOW, changes)
     shadow = ShadowDeployment.objects.create(
         organization=organization,
         task=task,
@@ -51,8 +61,13 @@ def shadow_start(
         to_version=model_version,
         actor=actor,
         reason=reason,
-        details={"shadow_id": shadow.pk, "percentage": float(percentage)},
+        details={
+            "shadow_id": shadow.pk,
+            "percentage": float(percentage),
+            "status_changes": changes,
+        },
     )
+    _warm_on_commit(organization, task)
     return shadow
 
 
@@ -67,6 +82,11 @@ def shadow_end(*, organization: Organization, task: str, actor=None, reason: str
         raise Conflict(f"No shadow deployment of {task} is active.")
     shadow.active, shadow.ended_at = False, timezone.now()
     shadow.save(update_fields=["active", "ended_at"])
+    changes: dict = {}
+    version = shadow.model_version
+    version.refresh_from_db(fields=["status"])
+    if version.status == VersionStatus.SHADOW:
+        _set_status(version, VersionStatus.STAGING, changes)
     report = shadow_report(shadow=shadow)
     _event(
         organization=organization,
@@ -75,7 +95,10 @@ def shadow_end(*, organization: Organization, task: str, actor=None, reason: str
         from_version=shadow.model_version,
         actor=actor,
         reason=reason,
-        details={k: report[k] for k in ("predictions", "agreement", "shadow_accuracy")},
+        details={
+            **{k: report[k] for k in ("predictions", "agreement", "shadow_accuracy")},
+            "status_changes": changes,
+        },
     )
     return shadow
 
@@ -90,8 +113,9 @@ def shadow_predict(*, shadow_id: int, inference_log_id: int, text: str) -> Shado
     )
     if shadow is None:
         return None
-    started = time.perf_counter()
-    label, confidence = classify_text(version=shadow.model_version, text=text)
+    model = model_load(version=shadow.model_version)
+    started = time.perf_counter()  # after the load: a load is never inference latency
+    label, confidence = predict_label(model, text)
     prediction, _ = ShadowPrediction.objects.get_or_create(
         inference_log_id=inference_log_id,
         defaults={

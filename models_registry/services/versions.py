@@ -9,17 +9,16 @@ from aiops.models import Organization
 from models_registry import semver
 from models_registry.artifacts import artifact_store
 from models_registry.choices import (
+    SERVING_STATUSES,
     VERSION_TRANSITIONS,
     DeploymentAction,
     VersionKind,
     VersionStatus,
 )
 from models_registry.models import ABTest, Deployment, DeploymentEvent, ModelVersion
-from models_registry.selectors import (
-    ab_test_get_running,
-    deployment_get_active,
-    model_version_latest,
-)
+from models_registry.selectors import model_version_latest, serving_list
+from models_registry.serving import ServingError, model_load
+from models_registry.warming import serving_warm
 
 
 def _lock(organization: Organization) -> None:
@@ -141,8 +140,9 @@ def _event(
     )
 
 
-def _set_status(version: ModelVersion, status: str) -> None:
-    """Move a version along its lifecycle (no-op if already there); Conflict if not allowed."""
+def _set_status(version: ModelVersion, status: str, changes: dict | None = None) -> None:
+    """Move a version along its lifecycle (no-op if already there); Conflict if not allowed.
+    `changes` collects {version: [from, to]} for the audit event of the change."""
     if version.status == status:
         return
     if status not in VERSION_TRANSITIONS[version.status]:
@@ -150,18 +150,14 @@ def _set_status(version: ModelVersion, status: str) -> None:
             f"{version.task} {version.version} is {version.status}: it cannot become {status}."
         )
     ModelVersion.objects.filter(pk=version.pk).update(status=status)
+    if changes is not None:
+        changes[version.version] = [version.status, status]
     version.status = status
 
 
 def _serving_version_ids(organization: Organization, task: str) -> set[int]:
-    ids: set[int] = set()
-    current = deployment_get_active(organization=organization, task=task)
-    if current is not None:
-        ids |= {current.model_version_id, current.candidate_version_id}
-    running = ab_test_get_running(organization=organization, task=task)
-    if running is not None:
-        ids |= {running.version_a_id, running.version_b_id}
-    return ids - {None}
+    """Versions with a part in the task's traffic, a displaced stable version included."""
+    return {entry.version.pk for entry in serving_list(organization=organization, task=task)}
 
 
 def _check_deployable(version: ModelVersion) -> None:
@@ -169,22 +165,44 @@ def _check_deployable(version: ModelVersion) -> None:
         raise Conflict(f"{version.task} {version.version} is archived and cannot serve.")
 
 
+def _check_servable(version: ModelVersion) -> None:
+    """Conflict unless the version can serve here: load it (which warms this process's
+    cache), never from a remembered failure. Call it before taking the organization lock."""
+    try:
+        model_load(version=version, retry_failed=True)
+    except ServingError as error:
+        raise Conflict(f"{version.task} {version.version} cannot serve here: {error}.") from error
+
+
+def _warm_on_commit(organization: Organization, task: str) -> None:
+    """Once the change commits, load whatever now serves the task and is not loaded yet in
+    this process (the deployed version is, by `_check_servable`); other processes load it on
+    their next request, outside its latency."""
+    transaction.on_commit(
+        lambda: serving_warm(organization_id=organization.pk, task=task), robust=True
+    )
+
+
 @transaction.atomic
 def model_version_set_status(
     *, version: ModelVersion, status: str, actor=None, reason: str = ""
 ) -> ModelVersion:
     """Move a version along its lifecycle by hand (staging, deprecated, archived, ...).
-    Serving changes (active, canary) go through deploy / promote / rollback."""
+    Serving statuses (active, canary, ab_test, shadow) are set by the services that make a
+    version serve: deploy, promote, rollback, A/B tests, shadows."""
     _lock(version.organization)
     version.refresh_from_db(fields=["status"])
-    if status in (VersionStatus.ACTIVE, VersionStatus.CANARY):
-        raise InvalidInput(f"Deploy a version to make it {status}.")
+    if status in SERVING_STATUSES:
+        raise InvalidInput(
+            f"A version becomes {status} by serving: deploy it, promote it, start an A/B test "
+            "or a shadow deployment."
+        )
     if status not in VersionStatus.values:
         raise InvalidInput(f"Unknown status {status!r}.", fields={"status": ["Unknown."]})
     if version.pk in _serving_version_ids(version.organization, version.task):
         raise Conflict(
-            f"{version.task} {version.version} is serving traffic: deploy, roll back or end "
-            "its A/B test first."
+            f"{version.task} {version.version} is serving traffic: deploy, roll back, or end "
+            "its A/B test or shadow deployment first."
         )
     old = version.status
     _set_status(version, status)

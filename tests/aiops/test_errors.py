@@ -41,7 +41,7 @@ def test_classify_without_model_is_409(agent_client):
 def test_unexpected_error_is_json_500(agent_client):
     client = APIClient(raise_request_exception=False)
     client.credentials(**agent_client._credentials)
-    with mock.patch("aiops.services.operations.route_for_unit", side_effect=RuntimeError("x")):
+    with mock.patch("aiops.services.operations.inference_serve", side_effect=RuntimeError("x")):
         response = client.post("/api/ai/classify", {"subject": "Hello"}, format="json")
     assert response.status_code == 500
     assert response.json() == {

@@ -5,32 +5,18 @@ from statsmodels.stats.proportion import proportions_ztest
 
 from aiops.exceptions import Conflict, InvalidInput
 from models_registry import services, stats
-from models_registry.models import ABTest, Deployment, DeploymentEvent, InferenceLog
+from models_registry.models import ABTest, Deployment, DeploymentEvent
 from models_registry.routing import choose_arm
 from models_registry.selectors import model_version_served_at, route_for_unit
+from tests.models_registry import support
+from tests.models_registry.support import register
 
 pytestmark = pytest.mark.django_db
 
 
-def register(org, version, task="category"):
-    return services.model_version_register(organization=org, task=task, version=version)
-
-
-def add_logs(ab_test, arm, *, correct, incorrect, unknown=0):
+def add_logs(ab_test, arm, **outcomes):
     version = ab_test.version_b if arm == "B" else ab_test.version_a
-    outcomes = ["correct"] * correct + ["incorrect"] * incorrect + ["unknown"] * unknown
-    InferenceLog.objects.bulk_create(
-        InferenceLog(
-            organization=ab_test.organization,
-            task=ab_test.task,
-            model_version=version,
-            ab_test=ab_test,
-            arm=arm,
-            latency_ms=1.0,
-            outcome=outcome,
-        )
-        for outcome in outcomes
-    )
+    support.add_logs(ab_test.organization, version, ab_test=ab_test, arm=arm, **outcomes)
 
 
 @pytest.fixture
@@ -51,7 +37,7 @@ def test_start_validates_org_task_split_and_uniqueness(org, other_org, versions)
             services.ab_test_start(version_a=v1, version_b=v2, split_percentage=split)
     ab_test = services.ab_test_start(version_a=v1, version_b=v2, split_percentage=30)
     assert ab_test.status == "running" and ab_test.salt.startswith("ab-")
-    assert v2.status == "canary"
+    assert (v1.status, v2.status) == ("active", "ab_test")
     with pytest.raises(Conflict, match="already running"):
         services.ab_test_start(version_a=v1, version_b=v2)
     with pytest.raises(Conflict, match="A/B test is running"):
@@ -64,8 +50,9 @@ def test_minimum_sample_size_comes_from_power(versions):
     v1.metrics = {"accuracy": 0.8}
     v1.save()
     ab_test = services.ab_test_start(version_a=v1, version_b=v2)
-    # statsmodels-equivalent n for p = 0.8, d = 0.05 at 80 % power, alpha = 0.05.
-    assert ab_test.minimum_sample_size == 906
+    # statsmodels-equivalent n for p = 0.8, d = 0.05 at 80 % power, alpha = 0.05, two-sided:
+    # 0.8 -> 0.75 (1094) needs more than 0.8 -> 0.85 (906).
+    assert ab_test.minimum_sample_size == 1094
     assert ab_test.baseline_rate == 0.8
 
 

@@ -5,16 +5,14 @@ from django.contrib.admin.models import LogEntry
 
 from models_registry import services
 from models_registry.models import ABTest, Deployment, DeploymentEvent
+from tests.models_registry.support import add_logs, register
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def deployed(org):
-    v1, v2 = (
-        services.model_version_register(organization=org, task="category", version=v)
-        for v in ("1.0.0", "1.1.0")
-    )
+    v1, v2 = (register(org, v) for v in ("1.0.0", "1.1.0"))
     services.model_version_deploy(model_version=v1)
     services.model_version_deploy(model_version=v2)
     return v1, v2
@@ -69,3 +67,17 @@ def test_audit_and_ab_tests_are_read_only(admin_client, org, deployed):
     assert event.reason != "edited"
     assert admin_client.get("/admin/models_registry/abtest/add/").status_code == 403
     assert admin_client.get("/admin/models_registry/deploymentevent/").status_code == 200
+
+
+def test_promoting_a_worse_candidate_in_the_admin_needs_the_forced_action(admin_client, org):
+    v1, v2 = register(org, "1.0.0"), register(org, "1.1.0")
+    services.model_version_deploy(model_version=v1)
+    services.model_version_deploy(model_version=v2, strategy="canary", percentage=10)
+    add_logs(org, v1, correct=9, incorrect=1)
+    add_logs(org, v2, correct=5, incorrect=5)
+    response = act(admin_client, "modelversion", "promote", [v2.pk])
+    assert response.status_code == 302
+    assert Deployment.objects.get(organization=org, status="active").candidate_version == v2
+    act(admin_client, "modelversion", "promote_forced", [v2.pk])
+    assert Deployment.objects.get(organization=org, status="active").model_version == v2
+    assert DeploymentEvent.objects.get(action="promote").details["promotion"]["forced"] is True

@@ -4,6 +4,7 @@ import pytest
 
 from models_registry import services
 from models_registry.models import ABTest, Deployment, DeploymentEvent, InferenceLog
+from tests.models_registry.support import register
 
 pytestmark = pytest.mark.django_db
 
@@ -20,9 +21,10 @@ def admin(make_client, org):
 
 
 @pytest.fixture
-def two_versions(admin):
+def two_versions(org, admin):
+    # Registered with a fitted model (the API registers only external ones usefully).
     for version in ("v1.1.0", "1.2.0"):
-        assert post(admin, {"action": "register", "version": version}).status_code == 201
+        register(org, version)
     assert post(admin, {"action": "deploy", "version": "v1.1.0"}).status_code == 201
 
 
@@ -146,8 +148,13 @@ def test_writes_are_for_admins(org, make_client, two_versions):
 def test_get_views_list_active_compare_health(org, admin, agent_client, two_versions):
     listed = agent_client.get(URL).json()["versions"]
     assert {v["version"] for v in listed} == {"v1.1.0", "v1.2.0"}
-    active = agent_client.get(URL, {"view": "active"}).json()["active"]
-    assert [(d["task"], d["modelVersion"]) for d in active] == [("category", "v1.1.0")]
+    active = agent_client.get(URL, {"view": "active"}).json()
+    assert [(d["task"], d["version"], d["role"]) for d in active["active"]] == [
+        ("category", "v1.1.0", "stable")
+    ]
+    assert [(d["task"], d["modelVersion"]) for d in active["deployments"]] == [
+        ("category", "v1.1.0")
+    ]
     v1 = services.model_version_register(organization=org, task="priority", version="1.0.0")
     del v1
     compare = agent_client.get(URL, {"view": "compare", "versionA": "v1.1.0", "versionB": "1.2.0"})
@@ -156,7 +163,7 @@ def test_get_views_list_active_compare_health(org, admin, agent_client, two_vers
     assert set(compare.json()["difference"]) >= {"accuracy", "p95LatencyMs", "errorRate"}
     health = agent_client.get(URL, {"view": "health"}).json()["health"]
     assert [h["version"] for h in health] == ["v1.1.0"]
-    assert health[0]["status"] in ("healthy", "degraded", "unhealthy")
+    assert health[0]["status"] == "no_data" and health[0]["score"] is None  # no traffic yet
     assert agent_client.get(URL, {"view": "nope"}).status_code == 400
     assert agent_client.get(URL, {"view": "compare"}).status_code == 400
 
@@ -211,8 +218,7 @@ def test_post_inference_log_for_an_external_model(org, admin, agent_client):
 def test_registry_list_endpoints_have_pinned_query_counts(
     org, admin, two_versions, django_assert_max_num_queries
 ):
-    v1 = services.model_version_register(organization=org, task="category", version="4.0.0")
-    v2 = services.model_version_register(organization=org, task="category", version="4.1.0")
+    v1, v2 = register(org, "4.0.0"), register(org, "4.1.0")
     services.model_version_deploy(model_version=v1)
     services.ab_test_start(version_a=v1, version_b=v2)
     for url in (
@@ -224,3 +230,36 @@ def test_registry_list_endpoints_have_pinned_query_counts(
         with django_assert_max_num_queries(6):
             response = admin.get(url)
         assert response.status_code == 200 and response.json()["count"] >= 1
+
+
+def test_three_rollbacks_in_a_row_through_the_api(org, admin):
+    """The issue's done-when: v1.0.0, v1.1.0, v1.2.0 deployed in turn, then rollback, rollback,
+    rollback: v1.1.0, v1.0.0, then 409 (the calls the closing note shows on the demo)."""
+    for version in ("1.0.0", "1.1.0", "1.2.0"):
+        register(org, version)
+        assert post(admin, {"action": "deploy", "version": version}).status_code == 201
+    answers = [post(admin, {"action": "rollback", "reason": f"step {i}"}) for i in (1, 2, 3)]
+    assert [a.status_code for a in answers] == [201, 201, 409]
+    assert [a.json()["modelVersion"] for a in answers[:2]] == ["v1.1.0", "v1.0.0"]
+    assert answers[2].json()["error"] == "conflict"
+    assert answers[2].json()["message"].startswith("No previous version to roll back to")
+    versions = {v["version"]: v["status"] for v in admin.get(URL).json()["versions"]}
+    assert versions == {"v1.0.0": "active", "v1.1.0": "deprecated", "v1.2.0": "deprecated"}
+
+
+def test_deploying_what_cannot_serve_is_409_saying_why(org, admin, two_versions):
+    """The issue: an external version deployed as a 5% canary, then 3 of 60 classify calls
+    answered 500 (IsADirectoryError) while health called it healthy."""
+    body = {"action": "register", "provider": "openai", "modelId": "gpt-4o-mini"}
+    registered = post(admin, body)
+    assert registered.status_code == 201
+    version = registered.json()["version"]
+    canary = {"action": "deploy", "version": version, "strategy": "canary", "percentage": 5}
+    refused = post(admin, canary)
+    assert refused.status_code == 409
+    assert "is an external model (openai gpt-4o-mini)" in refused.json()["message"]
+    ab = post(admin, {"action": "ab-test", "versionA": "v1.1.0", "versionB": version})
+    assert ab.status_code == 409 and "external model" in ab.json()["message"]
+    assert post(admin, {"action": "shadow", "version": version}).status_code == 409
+    assert Deployment.objects.get(organization=org, status="active").candidate_version is None
+    assert not ABTest.objects.exists()

@@ -17,12 +17,9 @@ from models_registry.selectors import (
     model_version_served_at,
     route_for_unit,
 )
+from tests.models_registry.support import register
 
 pytestmark = pytest.mark.django_db
-
-
-def register(org, version, task="category", **extra):
-    return services.model_version_register(organization=org, task=task, version=version, **extra)
 
 
 def active(org, task="category"):
@@ -243,3 +240,79 @@ def test_concurrent_deploys_leave_exactly_one_active_deployment(org):
     previous = list(chain.exclude(previous=None).values_list("previous_id", flat=True))
     assert len(previous) == len(set(previous)) == 4
     assert ModelVersion.objects.filter(organization=org, status="active").count() == 1
+
+
+def served(org, task="category"):
+    return active(org, task).model_version.version
+
+
+def rollback(org):
+    return services.deployment_rollback(organization=org, task="category")
+
+
+def test_rollbacks_walk_back_through_the_history_instead_of_toggling(org):
+    """The issue: two rollbacks in a row put back the version the first one removed."""
+    v1, v2, v3 = (register(org, f"1.{i}.0") for i in range(3))
+    for version in (v1, v2, v3):
+        services.model_version_deploy(model_version=version)
+    rollback(org)
+    assert served(org) == "v1.1.0"
+    rollback(org)
+    assert served(org) == "v1.0.0"
+    with pytest.raises(Conflict, match="No previous version to roll back to"):
+        rollback(org)
+    assert served(org) == "v1.0.0"
+    assert [status(v) for v in (v1, v2, v3)] == ["active", "deprecated", "deprecated"]
+    events = DeploymentEvent.objects.filter(action="rollback").order_by("pk")
+    assert [(e.from_version.version, e.to_version.version) for e in events] == [
+        ("v1.2.0", "v1.1.0"),
+        ("v1.1.0", "v1.0.0"),
+    ]
+
+
+def test_a_dropped_canary_is_skipped_by_later_rollbacks(org):
+    v1, v2, v3 = (register(org, f"1.{i}.0") for i in range(3))
+    services.model_version_deploy(model_version=v1)
+    services.model_version_deploy(model_version=v2)
+    services.model_version_deploy(model_version=v3, strategy="canary", percentage=10)
+    rollback(org)  # drops the canary: v1.1.0 alone
+    assert (served(org), active(org).candidate_version) == ("v1.1.0", None)
+    rollback(org)
+    assert served(org) == "v1.0.0"
+    with pytest.raises(Conflict, match="No previous version"):
+        rollback(org)
+
+
+def test_a_canary_dropped_on_a_first_version_leaves_nothing_to_roll_back(org):
+    v1, v2 = register(org, "1.0.0"), register(org, "1.1.0")
+    services.model_version_deploy(model_version=v1)
+    services.model_version_deploy(model_version=v2, strategy="canary", percentage=10)
+    rollback(org)
+    with pytest.raises(Conflict, match="No previous version"):
+        rollback(org)
+
+
+def test_a_version_deployed_again_after_its_rollback_is_eligible_again(org):
+    v1, v2, v3 = (register(org, f"1.{i}.0") for i in range(3))
+    services.model_version_deploy(model_version=v1)
+    services.model_version_deploy(model_version=v2)
+    rollback(org)
+    assert served(org) == "v1.0.0"
+    v2.refresh_from_db()
+    services.model_version_deploy(model_version=v2)  # fixed and deployed again
+    services.model_version_deploy(model_version=v3)
+    rollback(org)
+    assert served(org) == "v1.1.0"
+    rollback(org)
+    assert served(org) == "v1.0.0"
+    with pytest.raises(Conflict, match="No previous version"):
+        rollback(org)
+
+
+def test_rollback_skips_an_archived_version(org):
+    v1, v2, v3 = (register(org, f"1.{i}.0") for i in range(3))
+    for version in (v1, v2, v3):
+        services.model_version_deploy(model_version=version)
+    services.model_version_set_status(version=v2, status="archived")
+    rollback(org)
+    assert served(org) == "v1.0.0"

@@ -5,12 +5,9 @@ import pytest
 from models_registry import services
 from models_registry.models import ABTest, Deployment, DeploymentEvent, InferenceLog
 from models_registry.tasks import guardrails_check_task
+from tests.models_registry.support import register
 
 pytestmark = pytest.mark.django_db
-
-
-def register(org, version):
-    return services.model_version_register(organization=org, task="category", version=version)
 
 
 def logs(org, version, n, *, correct=0, errors=0, ab_test=None, arm=""):

@@ -9,12 +9,9 @@ from aiops.exceptions import InvalidInput
 from models_registry import services
 from models_registry.models import Deployment, DeploymentEvent
 from models_registry.tasks import guardrails_check_task
+from tests.models_registry.support import register
 
 pytestmark = pytest.mark.django_db
-
-
-def register(org, version):
-    return services.model_version_register(organization=org, task="category", version=version)
 
 
 def active(org):
@@ -111,7 +108,7 @@ def test_a_schedule_that_cannot_be_is_refused(org, kwargs):
 def test_the_api_takes_a_schedule_and_shows_the_next_step(org, make_client):
     admin = make_client(org, "admin")
     for version in ("1.0.0", "1.1.0"):
-        admin.post("/api/ai/models", {"action": "register", "version": version}, format="json")
+        register(org, version)
     admin.post("/api/ai/models", {"action": "deploy", "version": "1.0.0"}, format="json")
     body = {
         "action": "deploy",

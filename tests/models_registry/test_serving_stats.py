@@ -18,6 +18,7 @@ from models_registry.selectors import (
     model_version_health_list,
     model_version_stats,
 )
+from tests.models_registry.support import register
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +98,10 @@ def test_health_levels_and_recommendations(org):
     assert any("roll back" in r for r in bad["recommendations"])
     assert any("p95 latency" in issue for issue in bad["issues"])
     empty = services.model_version_register(organization=org, task="category", version="2.0.0")
-    assert model_version_health(version=empty)["status"] == "healthy"
+    no_data = model_version_health(version=empty)
+    assert (no_data["status"], no_data["score"]) == ("no_data", None)
+    assert no_data["issues"] == ["v2.0.0 has no inferences yet: it has served no traffic."]
+    assert no_data["stats"]["total_inferences"] == 0
 
 
 def test_classify_routes_by_ab_arm_and_logs_the_test(org):
@@ -127,7 +131,7 @@ def test_classify_routes_by_ab_arm_and_logs_the_test(org):
 
 def test_health_list_covers_the_versions_serving_traffic(org, other_org):
     def version(organization, task, name):
-        return services.model_version_register(organization=organization, task=task, version=name)
+        return register(organization, name, task=task)
 
     stable, canary, idle = (version(org, "category", f"1.{i}.0") for i in range(3))
     services.model_version_deploy(model_version=stable)

@@ -48,7 +48,7 @@ def test_start_validates_and_is_audited(org, live_and_shadow):
     external = services.model_version_register(
         organization=org, task="category", version="3.0.0", provider="p", external_model_id="m"
     )
-    with pytest.raises(InvalidInput, match="no artifact"):
+    with pytest.raises(Conflict, match="v3.0.0 cannot serve here: it is an external model"):
         services.shadow_start(model_version=external)
     with pytest.raises(InvalidInput):
         services.shadow_start(model_version=candidate, percentage=0)

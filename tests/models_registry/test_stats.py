@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 from scipy import integrate
 from scipy.stats import beta, chisquare
+from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import (
     confint_proportions_2indep,
     power_proportions_2indep,
     proportion_confint,
+    proportion_effectsize,
     proportions_ztest,
     samplesize_proportions_2indep_onetail,
 )
@@ -86,20 +88,60 @@ def test_srm_edges():
 
 
 @pytest.mark.parametrize(
-    ("baseline", "effect"), [(0.8, 0.05), (0.5, 0.1), (0.9, 0.02), (0.97, 0.05)]
+    ("baseline", "effect"),
+    [(0.94, 0.05), (0.8, 0.05), (0.5, 0.1), (0.9, 0.02), (0.97, 0.05), (0.03, 0.05)],
 )
-def test_sample_size_matches_statsmodels(baseline, effect):
+def test_sample_size_is_two_sided_and_matches_statsmodels(baseline, effect):
+    """The size per arm detects a candidate better OR worse by `effect`: the larger of the
+    two directions that fit in 0..1, each as statsmodels computes it for the pooled z-test."""
     ours = sample_size_per_arm(baseline_rate=baseline, minimum_detectable_effect=effect)
-    alternative = baseline + effect if baseline + effect <= 1 else baseline - effect
-    sm = samplesize_proportions_2indep_onetail(
-        diff=alternative - baseline, prop2=baseline, power=0.8, alpha=0.05
+    directions = [d for d in (effect, -effect) if 0 <= baseline + d <= 1]
+    per_direction = {
+        d: samplesize_proportions_2indep_onetail(diff=d, prop2=baseline, power=0.8, alpha=0.05)
+        for d in directions
+    }
+    assert ours == pytest.approx(max(per_direction.values()), abs=TOL)
+    # The rounded size has 80 % power against both a better and a worse candidate.
+    for d in directions:
+        achieved = power_proportions_2indep(d, baseline, math.ceil(ours), return_results=False)
+        assert achieved >= 0.8
+    # Cohen's h (NormalIndPower) sizes the same two-sided test by an arcsine approximation:
+    # on the direction that needs more units it asks no more than we do, and at most 6 %
+    # fewer (2 % at 0.94, 5 % where only one direction fits, 0.97 - 0.05).
+    cohen = max(
+        NormalIndPower().solve_power(
+            proportion_effectsize(baseline + d, baseline), alpha=0.05, power=0.8, ratio=1
+        )
+        for d in directions
     )
-    assert ours == pytest.approx(sm, abs=TOL)
-    # The rounded size really has 80 % power (two-sided test, both tails counted).
-    achieved = power_proportions_2indep(
-        alternative - baseline, baseline, math.ceil(ours), return_results=False
+    assert cohen <= ours <= cohen * 1.06
+
+
+def test_harm_near_the_top_needs_more_than_an_improvement():
+    """0.94 +- 0.05: detecting 0.94 -> 0.89 needs more units than 0.94 -> 0.99, in
+    statsmodels' Cohen's-h sizing as in ours, and the size covers the harm."""
+    ours = math.ceil(sample_size_per_arm(baseline_rate=0.94, minimum_detectable_effect=0.05))
+
+    def cohen(rate):
+        return NormalIndPower().solve_power(
+            proportion_effectsize(rate, 0.94), alpha=0.05, power=0.8, ratio=1
+        )
+
+    assert cohen(0.99) < cohen(0.89) < ours
+    assert ours == 488
+    assert (
+        math.ceil(
+            samplesize_proportions_2indep_onetail(diff=0.05, prop2=0.94, power=0.8, alpha=0.05)
+        )
+        == 211
     )
-    assert 0.8 <= achieved < 0.81
+    assert power_proportions_2indep(-0.05, 0.94, ours, return_results=False) >= 0.8
+    assert power_proportions_2indep(-0.05, 0.94, 211, return_results=False) < 0.5
+
+
+def test_an_effect_that_fits_neither_direction_is_refused():
+    with pytest.raises(ValueError, match="outside 0..1"):
+        sample_size_per_arm(baseline_rate=0.5, minimum_detectable_effect=0.6)
 
 
 def test_rule_of_thumb():
@@ -220,7 +262,7 @@ def test_verdict_a_wins():
 
 
 def test_fixed_n_significance_alone_is_not_a_winner():
-    result = ab_verdict(a=(800, 1000), b=(850, 1000))
+    result = ab_verdict(a=(880, 1100), b=(930, 1100))  # above the 1094 per arm needed
     assert result.p_value < 0.05 and excludes_zero(result.difference_ci)
     assert result.verdict == "inconclusive" and "contains 0" in result.reason
 
