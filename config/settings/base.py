@@ -133,8 +133,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["aiops.api.permissions.IsMember"],
     "DEFAULT_RENDERER_CLASSES": ["djangorestframework_camel_case.render.CamelCaseJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["djangorestframework_camel_case.parser.CamelCaseJSONParser"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_FILTER_BACKENDS": ["aiops.api.filters.CamelCaseFilterBackend"],
+    # ?limit= is capped at Pagination.max_limit (500).
+    "DEFAULT_PAGINATION_CLASS": "aiops.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "aiops.api.errors.json_exception_handler",
@@ -152,6 +153,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
+        "aiops.api.schema.camelize_query_parameters",
+        "aiops.api.schema.document_errors",
     ],
 }
 

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from aiops.api.fields import IdListField
 from models_registry.choices import CLASSIFIER_TASKS, Task
 from training import estimators, exporting
 from training.choices import CandidateAction, ReviewDecision, ValidationStatus
@@ -99,9 +100,7 @@ class TrainingExampleAddSerializer(serializers.Serializer):
 
 
 class TrainingExampleReviewSerializer(serializers.Serializer):
-    ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=1000
-    )
+    ids = IdListField(max_length=1000)
     decision = serializers.ChoiceField(choices=ReviewDecision.choices)
     label = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
