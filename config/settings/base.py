@@ -158,9 +158,14 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# Failed bearer authentications allowed per client address per window before 429.
+# Failed bearer authentications allowed per window (5 minutes) before 429 with Retry-After:
+# per client address, and per address and presented token. A valid token is never refused.
 AUTH_FAILURE_LIMIT = env.int("AIOPS_AUTH_FAILURE_LIMIT", default=20)
+AUTH_FAILURE_KEY_LIMIT = env.int("AIOPS_AUTH_FAILURE_KEY_LIMIT", default=5)
 AUTH_FAILURE_WINDOW_SECONDS = 300
+# Reverse proxies (addresses or CIDRs) whose X-Forwarded-For names the client; empty: the
+# client is REMOTE_ADDR. List only proxies that append the address they saw.
+AIOPS_TRUSTED_PROXIES = env.list("AIOPS_TRUSTED_PROXIES", default=[])
 # How long a resolved API token is cached (0: read it from the database on every request);
 # revoking it, or changing its membership, user or organization, evicts it at once.
 AIOPS_TOKEN_CACHE_SECONDS = env.int("AIOPS_TOKEN_CACHE_SECONDS", default=60)
