@@ -85,3 +85,9 @@ def test_issue_token_creates_what_is_missing_and_prints_token_last(capsys):
     token.membership.refresh_from_db()
     assert token.membership.role == "admin"
 
+
+def test_issue_token_makes_a_service_token(capsys):
+    call_command("issue_token", org="newco", user="helpdesk-backend", role="service")
+    key = capsys.readouterr().out.strip().splitlines()[-1]
+    token = ApiToken.objects.select_related("membership").get(key_hash=token_hash(key))
+    assert token.membership.role == "service"
