@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "aiops",
     "models_registry",
     "training",
@@ -156,6 +157,11 @@ SPECTACULAR_SETTINGS = {
         "aiops.api.schema.camelize_query_parameters",
         "aiops.api.schema.document_errors",
     ],
+    # The docs page's Swagger UI is served from static files (drf-spectacular-sidecar): the
+    # machines are offline, and a CDN would leave /api/docs/ blank.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Failed bearer authentications allowed per window (5 minutes) before 429 with Retry-After:
