@@ -1,4 +1,5 @@
 import hashlib
+from datetime import datetime
 from typing import Any
 
 import django
@@ -6,7 +7,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import QuerySet
 
-from aiops.models import ApiToken, Category, Organization, Ticket
+from aiops.models import ApiToken, Category, Heartbeat, Organization, Ticket
 
 
 def token_hash(key: str) -> str:
@@ -75,3 +76,7 @@ def category_list(*, organization: Organization) -> QuerySet[Category]:
 
 def ticket_list(*, organization: Organization) -> QuerySet[Ticket]:
     return Ticket.objects.filter(organization=organization).select_related("category")
+
+
+def heartbeat_at(*, name: str) -> datetime | None:
+    return Heartbeat.objects.filter(name=name).values_list("beat_at", flat=True).first()

@@ -24,6 +24,10 @@ app.conf.beat_schedule = {
         "task": "training.tasks.label_noise_check",
         "schedule": crontab(hour=3, minute=17),
     },
+    "beat-heartbeat": {
+        "task": "aiops.tasks.beat_heartbeat_task",
+        "schedule": crontab(minute="*"),
+    },
     "registry-guardrails": {
         "task": "models_registry.tasks.guardrails_check_task",
         "schedule": crontab(minute="*/5"),

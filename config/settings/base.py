@@ -31,7 +31,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost, so every error under /api/ (including other middleware's) leaves as JSON.
+    # /healthz and /readyz, answered before anything else (whatever the Host header says).
+    "aiops.api.health.HealthMiddleware",
+    # Outermost otherwise, so every error under /api/ (including other middleware's) is JSON.
     "aiops.api.errors.JsonErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -128,6 +130,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = TIME_ZONE
+# /readyz fails when beat's every-minute heartbeat is older than this.
+AIOPS_BEAT_HEARTBEAT_MAX_AGE_SECONDS = env.int("AIOPS_BEAT_HEARTBEAT_MAX_AGE_SECONDS", default=180)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["aiops.api.auth.BearerTokenAuthentication"],
