@@ -8,6 +8,7 @@ from collections import OrderedDict
 
 import sklearn
 
+from aiops.exceptions import Unavailable
 from models_registry.artifacts import artifact_load
 from models_registry.models import ModelVersion
 
@@ -31,6 +32,8 @@ def model_version_cached(*, pk: int) -> ModelVersion:
 
 
 def model_load(*, version: ModelVersion):
+    if not version.artifact_path:  # external, or registered without a model
+        raise Unavailable(f"Version {version.version} of {version.task} has no model to serve.")
     key = (version.pk, version.artifact_sha256)
     model = _cache.get(key)
     if model is not None:

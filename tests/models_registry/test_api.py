@@ -268,6 +268,16 @@ def test_a_service_token_may_do_nothing_else(org, make_client):
         assert response.status_code == 403, (method, url)
 
 
+@pytest.mark.parametrize("register", [{}, {"provider": "openai", "modelId": "gpt-4o"}])
+def test_a_deployed_version_without_a_model_is_409_not_500(org, admin, register):
+    # A trained version registered without an artifact, or an external one: nothing to serve.
+    assert post(admin, {"action": "register", "version": "v2.0.0", **register}).status_code == 201
+    assert post(admin, {"action": "deploy", "version": "v2.0.0"}).status_code == 201
+    response = admin.post("/api/ai/classify", {"subject": "Charged twice"}, format="json")
+    assert response.status_code == 409
+    assert "no model to serve" in response.json()["message"]
+
+
 def test_registry_list_endpoints_have_pinned_query_counts(
     org, admin, two_versions, django_assert_max_num_queries
 ):

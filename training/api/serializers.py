@@ -39,6 +39,13 @@ class RetrainDecisionSerializer(serializers.Serializer):
     skipped = serializers.CharField(allow_blank=True)
 
 
+class RetrainCheckSerializer(serializers.Serializer):
+    """POST /api/ai/train {action: check}: each task's decision and the runs it queued."""
+
+    decisions = RetrainDecisionSerializer(many=True)
+    runs_queued = serializers.ListField(child=serializers.IntegerField())
+
+
 class TrainingRunSerializer(serializers.ModelSerializer):
     model_version = serializers.CharField(
         source="model_version.version", allow_null=True, default=None
@@ -64,6 +71,34 @@ class TrainingRunSerializer(serializers.ModelSerializer):
             "started_at",
             "finished_at",
         ]
+
+
+class TrainViewSerializer(serializers.Serializer):
+    """GET /api/ai/train: the one key its `view` asks for."""
+
+    history = TrainingRunSerializer(many=True, required=False, help_text="view=history")
+    metrics = serializers.DictField(
+        required=False,
+        help_text="view=metrics: per task, runs by status and the latest successful run.",
+    )
+    quality = serializers.DictField(
+        required=False,
+        help_text="view=quality: counts by status and source, a quality histogram, label "
+        "counts and imbalance, suspected label noise.",
+    )
+
+
+class TrainingExportRowSerializer(serializers.Serializer):
+    """One example of GET /api/ai/train?view=export&format=json (training.exporting)."""
+
+    id = serializers.IntegerField()
+    task = serializers.CharField()
+    input_text = serializers.CharField()
+    expected_output = serializers.CharField()
+    source = serializers.CharField()
+    quality_score = serializers.FloatField()
+    validation_status = serializers.CharField()
+    created_at = serializers.DateTimeField()
 
 
 class TrainingExampleSerializer(serializers.ModelSerializer):
@@ -120,6 +155,7 @@ class RetrainPolicySerializer(serializers.ModelSerializer):
         fields = ["task", *POLICY_FIELDS, "saved", "updated_at"]
         read_only_fields = ["updated_at"]
         extra_kwargs = {
+            "updated_at": {"allow_null": True},  # a policy never saved has the defaults
             "accuracy_window_hours": {"min_value": 1},
             "interval_hours": {"min_value": 1},
             "min_new_examples": {"min_value": 1},
