@@ -8,6 +8,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from aiops.services.tenancy import api_token_issue
+from tests.demo import trained_demo_load
 from tests.factories import MembershipFactory, OrganizationFactory
 
 
@@ -87,23 +88,4 @@ def demo_classifiers():
 def trained_org(org, demo_classifiers):
     """`org` with a small generated helpdesk (seed 3, 400 tickets) and a deployed v1.0.0 for
     every task: the classifiers come pre-fitted, the reply retriever through a training run."""
-    from aiops.services.demo import demo_helpdesk_load
-    from models_registry.choices import Task
-    from models_registry.services import model_version_deploy, model_version_register
-    from training.services import training_run_create, training_run_execute
-
-    demo_helpdesk_load(organization=org, seed=3, n_tickets=400)
-    for task, (model, metrics) in demo_classifiers.items():
-        version = model_version_register(
-            organization=org,
-            task=task,
-            model=model,
-            estimator="fast",
-            labels=[str(c) for c in model.classes_],
-            metrics=metrics,
-        )
-        model_version_deploy(model_version=version, reason="test fixture")
-    run = training_run_create(organization=org, task=Task.SUGGESTION, enqueue=False)
-    run = training_run_execute(run_id=run.pk)
-    assert run.status == "succeeded", run.error
-    return org
+    return trained_demo_load(organization=org, classifiers=demo_classifiers)

@@ -5,8 +5,12 @@ class Role(models.TextChoices):
     AGENT = "agent", "Agent"
     REVIEWER = "reviewer", "Reviewer"
     ADMIN = "admin", "Admin"
+    # A machine client (e.g. the helpdesk back end calling an external model): it may report
+    # inference logs and nothing else, not even reads.
+    SERVICE = "service", "Service (machine client)"
 
 
+# The people's roles, each allowed what the one before it is; SERVICE is outside the ladder.
 ROLE_RANK = {Role.AGENT: 0, Role.REVIEWER: 1, Role.ADMIN: 2}
 
 

@@ -1,27 +1,28 @@
-import django_filters
+from django_filters import CharFilter
 
+from aiops.api.filters import DateTimeFilter, FilterSet, IdFilter
 from aiops.models import Classification, SentimentAnalysis, Suggestion, Ticket
 
 
-class TicketFilterSet(django_filters.FilterSet):
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    category = django_filters.CharFilter(field_name="category__name")
+class TicketFilterSet(FilterSet):
+    created_after = DateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = DateTimeFilter(field_name="created_at", lookup_expr="lt")
+    category = CharFilter(field_name="category__name")
 
     class Meta:
         model = Ticket
         fields = ["status", "priority", "sentiment", "channel", "customer_ref"]
 
 
-class OperationFilterSet(django_filters.FilterSet):
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    ticket = django_filters.NumberFilter(field_name="ticket_id")
-    model_version = django_filters.NumberFilter(field_name="model_version_id")
+class OperationFilterSet(FilterSet):
+    created_after = DateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = DateTimeFilter(field_name="created_at", lookup_expr="lt")
+    ticket = IdFilter(field_name="ticket_id")
+    model_version = IdFilter(field_name="model_version_id")
 
 
 class ClassificationFilterSet(OperationFilterSet):
-    category = django_filters.CharFilter(field_name="category__name")
+    category = CharFilter(field_name="category__name")
 
     class Meta:
         model = Classification

@@ -180,3 +180,18 @@ class SentimentAnalysis(Operation):
         db_table = "ai_sentiments"
         verbose_name_plural = "sentiment analyses"
         indexes = [models.Index(fields=["organization", "-created_at"], name="sen_org_created")]
+
+
+class Heartbeat(models.Model):
+    """When a periodic process last proved it runs: `beat` is written by a task that Celery
+    beat schedules every minute and a worker runs (both alive). In the database, so every web
+    process reads the same value (the embedded default's cache is per process)."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    beat_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "aiops_heartbeats"
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.beat_at:%Y-%m-%d %H:%M:%S}"

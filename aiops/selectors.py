@@ -1,4 +1,5 @@
 import hashlib
+from datetime import datetime
 from typing import Any
 
 import django
@@ -7,7 +8,7 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 
 from aiops.choices import RESOLVED_STATUSES
-from aiops.models import ApiToken, Category, Organization, Ticket
+from aiops.models import ApiToken, Category, Heartbeat, Organization, Ticket
 
 
 def token_hash(key: str) -> str:
@@ -98,3 +99,7 @@ def ticket_resolution_documents(organization_id: int) -> list[tuple[int, str, st
         .values_list("pk", "subject", "body", "resolution")
     )
     return [(pk, f"{subject}\n{body}", resolution) for pk, subject, body, resolution in rows]
+
+
+def heartbeat_at(*, name: str) -> datetime | None:
+    return Heartbeat.objects.filter(name=name).values_list("beat_at", flat=True).first()

@@ -29,6 +29,10 @@ app.conf.beat_schedule = {
         "task": "training.tasks.training_runs_reap_task",
         "schedule": crontab(minute="*/5"),
     },
+    "beat-heartbeat": {
+        "task": "aiops.tasks.beat_heartbeat_task",
+        "schedule": crontab(minute="*"),
+    },
     "registry-guardrails": {
         "task": "models_registry.tasks.guardrails_check_task",
         "schedule": crontab(minute="*/5"),

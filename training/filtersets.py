@@ -1,17 +1,16 @@
-import django_filters
-
+from aiops.api.filters import FilterSet, FloatFilter
 from training.models import TrainingExample, TrainingRun
 
 
-class TrainingExampleFilterSet(django_filters.FilterSet):
-    min_quality = django_filters.NumberFilter(field_name="quality_score", lookup_expr="gte")
+class TrainingExampleFilterSet(FilterSet):
+    min_quality = FloatFilter(field_name="quality_score", lookup_expr="gte")
 
     class Meta:
         model = TrainingExample
         fields = ["task", "validation_status", "source", "disputed"]
 
 
-class TrainingRunFilterSet(django_filters.FilterSet):
+class TrainingRunFilterSet(FilterSet):
     class Meta:
         model = TrainingRun
         fields = ["task", "status", "trigger"]

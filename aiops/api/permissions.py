@@ -14,7 +14,8 @@ class IsMember(BasePermission):
         token = request.auth
         if not isinstance(token, ApiToken):
             return False
-        return ROLE_RANK[token.membership.role] >= ROLE_RANK[self.min_role]
+        rank = ROLE_RANK.get(token.membership.role)
+        return rank is not None and rank >= ROLE_RANK[self.min_role]
 
 
 class IsReviewer(IsMember):
@@ -34,3 +35,13 @@ class ReadMemberWriteAdmin(IsMember):
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return super().has_permission(request, view)
         return IsAdmin().has_permission(request, view)
+
+
+class CanReportInferences(BasePermission):
+    """Inference logs feed health, guardrails and A/B results: admins and service tokens only."""
+
+    message = "Reporting inference logs needs an admin or service token."
+
+    def has_permission(self, request, view) -> bool:
+        token = request.auth
+        return isinstance(token, ApiToken) and token.membership.role in (Role.ADMIN, Role.SERVICE)

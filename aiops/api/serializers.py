@@ -1,10 +1,11 @@
 from rest_framework import serializers
 
+from aiops.api.fields import IdField
 from aiops.models import Category, Ticket
 
 
 class OperationInputSerializer(serializers.Serializer):
-    ticket_id = serializers.IntegerField(required=False, min_value=1)
+    ticket_id = IdField(required=False)
     subject = serializers.CharField(required=False, allow_blank=True, max_length=300)
     body = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
 

@@ -19,7 +19,8 @@ class TenantAPIView(APIView):
 
 
 class TenantViewSetMixin:
-    """Subclasses implement `scoped_queryset(organization)`; nothing else is ever visible."""
+    # Subclasses implement `scoped_queryset(organization)`; nothing else is ever visible.
+    # (A comment, not a docstring: drf-spectacular would show it on every viewset's operation.)
 
     permission_classes = [IsMember]
 

@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "aiops",
     "models_registry",
     "training",
@@ -30,7 +31,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost, so every error under /api/ (including other middleware's) leaves as JSON.
+    # /healthz and /readyz, answered before anything else (whatever the Host header says).
+    "aiops.api.health.HealthMiddleware",
+    # Outermost otherwise, so every error under /api/ (including other middleware's) is JSON.
     "aiops.api.errors.JsonErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -145,14 +148,17 @@ AIOPS_TRAINING_SOFT_TIME_LIMIT = env.int(
 )
 AIOPS_TRAINING_REAP_GRACE = env.int("AIOPS_TRAINING_REAP_GRACE", default=300)
 AIOPS_TRAINING_QUEUE_TIMEOUT = env.int("AIOPS_TRAINING_QUEUE_TIMEOUT", default=6 * 3600)
+# /readyz fails when beat's every-minute heartbeat is older than this.
+AIOPS_BEAT_HEARTBEAT_MAX_AGE_SECONDS = env.int("AIOPS_BEAT_HEARTBEAT_MAX_AGE_SECONDS", default=180)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["aiops.api.auth.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["aiops.api.permissions.IsMember"],
     "DEFAULT_RENDERER_CLASSES": ["djangorestframework_camel_case.render.CamelCaseJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["djangorestframework_camel_case.parser.CamelCaseJSONParser"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_FILTER_BACKENDS": ["aiops.api.filters.CamelCaseFilterBackend"],
+    # ?limit= is capped at Pagination.max_limit (500).
+    "DEFAULT_PAGINATION_CLASS": "aiops.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "aiops.api.errors.json_exception_handler",
@@ -170,12 +176,24 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "drf_spectacular.contrib.djangorestframework_camel_case.camelize_serializer_fields",
+        "aiops.api.schema.camelize_query_parameters",
+        "aiops.api.schema.document_errors",
     ],
+    # The docs page's Swagger UI is served from static files (drf-spectacular-sidecar): the
+    # machines are offline, and a CDN would leave /api/docs/ blank.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
-# Failed bearer authentications allowed per client address per window before 429.
+# Failed bearer authentications allowed per window (5 minutes) before 429 with Retry-After:
+# per client address, and per address and presented token. A valid token is never refused.
 AUTH_FAILURE_LIMIT = env.int("AIOPS_AUTH_FAILURE_LIMIT", default=20)
+AUTH_FAILURE_KEY_LIMIT = env.int("AIOPS_AUTH_FAILURE_KEY_LIMIT", default=5)
 AUTH_FAILURE_WINDOW_SECONDS = 300
+# Reverse proxies (addresses or CIDRs) whose X-Forwarded-For names the client; empty: the
+# client is REMOTE_ADDR. List only proxies that append the address they saw.
+AIOPS_TRUSTED_PROXIES = env.list("AIOPS_TRUSTED_PROXIES", default=[])
 # How long a resolved API token is cached (0: read it from the database on every request);
 # revoking it, or changing its membership, user or organization, evicts it at once.
 AIOPS_TOKEN_CACHE_SECONDS = env.int("AIOPS_TOKEN_CACHE_SECONDS", default=60)

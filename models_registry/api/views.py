@@ -3,7 +3,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from aiops.api.permissions import ReadMemberWriteAdmin
+from aiops.api.permissions import CanReportInferences, ReadMemberWriteAdmin
 from aiops.api.viewsets import TenantAPIView, TenantReadOnlyViewSet
 from models_registry import filtersets, selectors, services
 from models_registry.api import serializers
@@ -55,7 +55,9 @@ class InferenceLogViewSet(TenantReadOnlyViewSet):
 
 
 class InferenceLogCreateView(TenantAPIView):
-    """POST /api/ai/inference-logs: log an inference of a registered (e.g. external) version."""
+    """POST /api/ai/inference-logs: log an inference of a registered external version."""
+
+    permission_classes = [CanReportInferences]
 
     @extend_schema(
         request=serializers.InferenceLogInputSerializer,

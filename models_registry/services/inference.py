@@ -15,7 +15,13 @@ from django.utils import timezone
 from aiops.exceptions import Conflict, Unavailable
 from aiops.models import Organization
 from models_registry import stats
-from models_registry.choices import ABTestStatus, DeploymentAction, DeploymentStatus, Outcome
+from models_registry.choices import (
+    ABTestStatus,
+    DeploymentAction,
+    DeploymentStatus,
+    Outcome,
+    VersionKind,
+)
 from models_registry.models import ABTest, Deployment, InferenceLog, ModelVersion, ShadowDeployment
 from models_registry.selectors import Route, accuracy, candidate_since, route_for_unit
 from models_registry.services.ab_tests import ab_test_stop
@@ -167,8 +173,16 @@ def inference_log_report(
     error: str = "",
     **fields,
 ) -> InferenceLog:
-    """Record an inference made outside this service (the seed's logInference), e.g. by an
-    external provider's model; without an explicit `success`, an error means it failed."""
+    """Record an inference made outside this service (the seed's logInference), by an
+    external provider's model; without an explicit `success`, an error means it failed.
+    A version trained here is served here, which logs its inferences itself: a report for it
+    could only fake its latency, errors and so its health."""
+    if model_version.kind != VersionKind.EXTERNAL:
+        raise Conflict(
+            f"{model_version.version} is trained and served here, which logs its inferences "
+            "itself; inference logs can be reported only for external versions.",
+            fields={"version": ["Not an external version."]},
+        )
     return inference_log_record(
         organization=organization,
         model_version=model_version,

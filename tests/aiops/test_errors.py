@@ -62,7 +62,7 @@ def test_schema_and_docs_are_served():
     assert schema.json()["components"]["securitySchemes"]["bearerToken"]["scheme"] == "bearer"
     assert paths["/api/ai/feedback"]["post"]["security"] == [{"bearerToken": []}]
     models = paths["/api/ai/models"]
-    assert set(models["post"]["responses"]) == {"200", "201"}
+    assert set(models["post"]["responses"]) == {"200", "201", "4XX"}
 
 
 def test_disallowed_host_under_api_is_json_400(agent_client):

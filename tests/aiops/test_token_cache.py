@@ -216,11 +216,17 @@ def test_last_used_at_is_written_once_a_minute_not_per_request(agent_client):
     assert _token(agent_client).last_used_at > written
 
 
-def test_throttling_refuses_a_cached_valid_token(settings, agent_client):
+def test_throttled_address_still_serves_a_cached_valid_token_in_one_round_trip(
+    settings, agent_client, monkeypatch
+):
     settings.AUTH_FAILURE_LIMIT = 3
     assert agent_client.get("/api/tickets").status_code == 200
     assert _cached(agent_client) is not None
     bad = APIClient()
     bad.credentials(HTTP_AUTHORIZATION="Bearer wrong")
     assert [bad.get("/api/tickets").status_code for _ in range(4)] == [401, 401, 401, 429]
-    assert agent_client.get("/api/tickets").status_code == 429
+    spy = _CacheSpy()
+    monkeypatch.setattr(auth, "cache", spy)
+    monkeypatch.setattr("aiops.selectors.cache", spy)
+    assert agent_client.get("/api/tickets").status_code == 200
+    assert spy.calls == ["get_many"]

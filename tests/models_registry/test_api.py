@@ -168,7 +168,8 @@ def test_get_views_list_active_compare_health(org, admin, agent_client, two_vers
     assert agent_client.get(URL, {"view": "compare"}).status_code == 400
 
 
-def test_post_inference_log_for_an_external_model(org, admin, agent_client):
+def test_post_inference_log_for_an_external_model(org, admin, agent_client, make_client):
+    service = make_client(org, "service")
     post(
         admin,
         {
@@ -188,24 +189,24 @@ def test_post_inference_log_for_an_external_model(org, admin, agent_client):
         "confidence": 0.9,
         "predictedLabel": "Billing",
     }
-    response = agent_client.post("/api/ai/inference-logs", body, format="json")
+    response = service.post("/api/ai/inference-logs", body, format="json")
     assert response.status_code == 201, response.json()
     log = InferenceLog.objects.get(pk=response.json()["id"])
     assert log.success and log.latency_ms == 420.5 and float(log.cost_usd) == pytest.approx(3.5)
-    failed = agent_client.post(
+    failed = service.post(
         "/api/ai/inference-logs",
         {"version": "3.0.0", "latencyMs": 30000, "error": "timeout"},
         format="json",
     )
     assert failed.status_code == 201 and failed.json()["success"] is False
     assert (
-        agent_client.post(
+        service.post(
             "/api/ai/inference-logs", {"version": "v8.0.0", "latencyMs": 1}, format="json"
         ).status_code
         == 404
     )
     assert (
-        agent_client.post(
+        service.post(
             "/api/ai/inference-logs", {"version": "v3.0.0", "latencyMs": -1}, format="json"
         ).status_code
         == 400
@@ -213,6 +214,75 @@ def test_post_inference_log_for_an_external_model(org, admin, agent_client):
     listed = agent_client.get("/api/inference-logs").json()
     assert listed["count"] == 2
     assert agent_client.get(f"/api/inference-logs/{log.pk}").status_code == 200
+
+
+EXTERNAL = {"action": "register", "version": "v3.0.0", "provider": "openai", "modelId": "gpt-4o"}
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"), [("agent", 403), ("reviewer", 403), ("admin", 201), ("service", 201)]
+)
+def test_only_admin_and_service_tokens_report_inference_logs(
+    org, admin, make_client, role, expected
+):
+    assert post(admin, EXTERNAL).status_code == 201
+    client = make_client(org, role)
+    response = client.post(
+        "/api/ai/inference-logs", {"version": "v3.0.0", "latency": 12}, format="json"
+    )
+    assert response.status_code == expected, response.json()
+    if expected == 403:
+        assert "service" in response.json()["message"]
+    assert InferenceLog.objects.count() == (1 if expected == 201 else 0)
+
+
+def test_inference_logs_cannot_fake_the_health_of_a_version_served_here(org, admin, make_client):
+    # What an agent's token could do before: 30 slow failures turned the active, locally
+    # served version "unhealthy".
+    version = services.model_version_register(organization=org, task="category", version="1.3.0")
+    services.model_version_deploy(model_version=version)
+    for role in ("service", "admin"):
+        client = make_client(org, role)
+        for _ in range(30):
+            response = client.post(
+                "/api/ai/inference-logs",
+                {"version": "v1.3.0", "latency": 9000, "success": False},
+                format="json",
+            )
+            assert response.status_code == 409
+    body = response.json()
+    assert "external" in body["message"] and "version" in body["fields"]
+    assert not InferenceLog.objects.filter(model_version=version).exists()
+    health = admin.get(URL, {"view": "health"}).json()["health"]
+    assert [h["status"] for h in health if h["version"] == "v1.3.0"] != ["unhealthy"]
+
+
+def test_a_service_token_may_do_nothing_else(org, make_client):
+    service = make_client(org, "service")
+    for method, url in [
+        ("get", "/api/tickets"),
+        ("get", "/api/inference-logs"),
+        ("get", "/api/model-versions"),
+        ("get", URL),
+        ("post", URL),
+        ("post", "/api/ai/classify"),
+        ("post", "/api/ai/feedback"),
+        ("get", "/api/ai/feedback"),
+        ("get", "/api/training-examples"),
+        ("post", "/api/ai/train"),
+    ]:
+        response = getattr(service, method)(url, {}, format="json")
+        assert response.status_code == 403, (method, url)
+
+
+@pytest.mark.parametrize("register", [{}, {"provider": "openai", "modelId": "gpt-4o"}])
+def test_a_deployed_version_without_a_model_is_409_not_500(org, admin, register):
+    # A trained version registered without an artifact, or an external one: nothing to serve.
+    assert post(admin, {"action": "register", "version": "v2.0.0", **register}).status_code == 201
+    assert post(admin, {"action": "deploy", "version": "v2.0.0"}).status_code == 201
+    response = admin.post("/api/ai/classify", {"subject": "Charged twice"}, format="json")
+    assert response.status_code == 409
+    assert "no model to serve" in response.json()["message"]
 
 
 def test_registry_list_endpoints_have_pinned_query_counts(

@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from aiops.api.fields import IdListField
 from models_registry.choices import CLASSIFIER_TASKS, Task
 from training import estimators, exporting
 from training.choices import CandidateAction, LabelNoiseAction, ReviewDecision, ValidationStatus
@@ -43,6 +44,13 @@ class RetrainDecisionSerializer(serializers.Serializer):
     skipped = serializers.CharField(allow_blank=True)
 
 
+class RetrainCheckSerializer(serializers.Serializer):
+    """POST /api/ai/train {action: check}: each task's decision and the runs it queued."""
+
+    decisions = RetrainDecisionSerializer(many=True)
+    runs_queued = serializers.ListField(child=serializers.IntegerField())
+
+
 class TrainingRunSerializer(serializers.ModelSerializer):
     model_version = serializers.CharField(
         source="model_version.version", allow_null=True, default=None
@@ -81,6 +89,34 @@ class VoteSerializer(serializers.Serializer):
     voter = serializers.CharField()
     label = serializers.CharField()
     source = serializers.CharField()
+
+
+class TrainViewSerializer(serializers.Serializer):
+    """GET /api/ai/train: the one key its `view` asks for."""
+
+    history = TrainingRunSerializer(many=True, required=False, help_text="view=history")
+    metrics = serializers.DictField(
+        required=False,
+        help_text="view=metrics: per task, runs by status and the latest successful run.",
+    )
+    quality = serializers.DictField(
+        required=False,
+        help_text="view=quality: counts by status and source, a quality histogram, label "
+        "counts and imbalance, suspected label noise.",
+    )
+
+
+class TrainingExportRowSerializer(serializers.Serializer):
+    """One example of GET /api/ai/train?view=export&format=json (training.exporting)."""
+
+    id = serializers.IntegerField()
+    task = serializers.CharField()
+    input_text = serializers.CharField()
+    expected_output = serializers.CharField()
+    source = serializers.CharField()
+    quality_score = serializers.FloatField()
+    validation_status = serializers.CharField()
+    created_at = serializers.DateTimeField()
 
 
 class TrainingExampleSerializer(serializers.ModelSerializer):
@@ -136,9 +172,7 @@ class TrainingExampleAddSerializer(serializers.Serializer):
 
 
 class TrainingExampleReviewSerializer(serializers.Serializer):
-    ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=1000
-    )
+    ids = IdListField(max_length=1000)
     decision = serializers.ChoiceField(choices=ReviewDecision.choices)
     label = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
@@ -159,6 +193,7 @@ class RetrainPolicySerializer(serializers.ModelSerializer):
         fields = ["task", *POLICY_FIELDS, "saved", "updated_at"]
         read_only_fields = ["updated_at"]
         extra_kwargs = {
+            "updated_at": {"allow_null": True},  # a policy never saved has the defaults
             "accuracy_window_hours": {"min_value": 1},
             "interval_hours": {"min_value": 1},
             "min_new_examples": {"min_value": 1},

@@ -1,6 +1,12 @@
 from django.http import StreamingHttpResponse
 from djangorestframework_camel_case.util import underscoreize
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -29,6 +35,21 @@ class _FormatIsNotARenderer(DefaultContentNegotiation):
         URL_FORMAT_OVERRIDE = None
 
 
+# A queued run, or {task, status: queued} for noise detection (closed, so that a run, which
+# has a task and a status too, matches only the first).
+TRAIN_ACCEPTED = {
+    "oneOf": [
+        {"$ref": "#/components/schemas/TrainingRun"},
+        {
+            "type": "object",
+            "properties": {"task": {"type": "string"}, "status": {"enum": ["queued"]}},
+            "required": ["task", "status"],
+            "additionalProperties": False,
+        },
+    ]
+}
+
+
 class TrainView(TenantAPIView):
     """POST: train, run the retrain check, or detect label noise (admins).
     GET ?view=history|metrics|quality (reviewers and admins) or ?view=export (admins)."""
@@ -44,8 +65,13 @@ class TrainView(TenantAPIView):
     @extend_schema(
         request=serializers.TrainRequestSerializer,
         responses={
-            202: serializers.TrainingRunSerializer,
-            200: serializers.RetrainDecisionSerializer(many=True),
+            202: OpenApiResponse(
+                TRAIN_ACCEPTED,
+                description="action=train: the queued run; action=detect_noise: the task queued.",
+            ),
+            200: OpenApiResponse(
+                serializers.RetrainCheckSerializer, description="action=check: the decisions."
+            ),
         },
     )
     def post(self, request):
@@ -85,7 +111,23 @@ class TrainView(TenantAPIView):
 
     @extend_schema(
         parameters=[serializers.TrainQuerySerializer, serializers.ExportQuerySerializer],
-        responses={200: serializers.TrainingRunSerializer(many=True)},
+        responses={
+            (200, "application/json"): PolymorphicProxySerializer(
+                component_name="TrainViewOrExport",
+                serializers=[
+                    serializers.TrainViewSerializer,
+                    serializers.TrainingExportRowSerializer(many=True),
+                ],
+                resource_type_field_name=None,
+                many=False,
+            ),
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description="view=export&format=csv"
+            ),
+            (200, "application/jsonl"): OpenApiResponse(
+                OpenApiTypes.STR, description="view=export&format=openai: fine-tuning JSONL"
+            ),
+        },
     )
     def get(self, request):
         query = serializers.TrainQuerySerializer(data=request.query_params)
@@ -135,6 +177,11 @@ class RetrainPolicyListView(TenantAPIView):
         return Response(serializers.RetrainPolicySerializer(policies, many=True).data)
 
 
+TASK_PATH = OpenApiParameter(
+    "task", str, OpenApiParameter.PATH, enum=[str(task) for task in CLASSIFIER_TASKS]
+)
+
+
 class RetrainPolicyDetailView(TenantAPIView):
     """GET one task's policy (reviewers); PATCH changes it (admins)."""
 
@@ -146,12 +193,13 @@ class RetrainPolicyDetailView(TenantAPIView):
             raise NotFound(f"No retrain policy for {task!r}.")
         return task
 
-    @extend_schema(responses={200: serializers.RetrainPolicySerializer})
+    @extend_schema(parameters=[TASK_PATH], responses={200: serializers.RetrainPolicySerializer})
     def get(self, request, task: str):
         policy = selectors.retrain_policy_get(organization=self.organization, task=self._task(task))
         return Response(serializers.RetrainPolicySerializer(policy).data)
 
     @extend_schema(
+        parameters=[TASK_PATH],
         request=serializers.RetrainPolicySerializer,
         responses={200: serializers.RetrainPolicySerializer},
     )
@@ -207,7 +255,14 @@ class TrainingExampleViewSet(TenantReadOnlyViewSet):
         request=serializers.TrainingExampleReviewSerializer,
         responses={200: serializers.TrainingExampleSerializer(many=True)},
     )
-    @action(detail=False, methods=["post"], url_path="review")
+    # Neither paged nor filtered: it answers with the examples it reviewed.
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="review",
+        pagination_class=None,
+        filter_backends=[],
+    )
     def review(self, request):
         self.check_permissions_for(IsReviewer)
         data = serializers.TrainingExampleReviewSerializer(data=request.data)
