@@ -14,6 +14,8 @@ ALLOWED = {
     "aiops.exceptions": None,  # any
     "aiops.choices": {"Role", "ROLE_RANK"},
     "aiops.api.permissions": None,
+    "aiops.api.fields": None,
+    "aiops.api.filters": None,
     "aiops.api.viewsets": None,
     "aiops.admin_base": None,
 }
