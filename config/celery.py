@@ -33,6 +33,10 @@ app.conf.beat_schedule = {
         "task": "aiops.tasks.beat_heartbeat_task",
         "schedule": crontab(minute="*"),
     },
+    "metrics-rollup": {
+        "task": "metrics.tasks.rollup_pending_task",
+        "schedule": crontab(minute="*"),
+    },
     "registry-guardrails": {
         "task": "models_registry.tasks.guardrails_check_task",
         "schedule": crontab(minute="*/5"),

@@ -9,6 +9,7 @@ api = [
     path("", include("models_registry.api.urls")),
     path("", include("training.api.urls")),
     path("", include("feedback.api.urls")),
+    path("", include("metrics.api.urls")),
 ]
 
 urlpatterns = [

@@ -174,6 +174,12 @@ class InferenceLog(models.Model):
             models.Index(fields=["organization", "task", "created_at"], name="il_org_task_time"),
             models.Index(fields=["model_version", "created_at"], name="il_version_time"),
             models.Index(fields=["ab_test", "arm", "outcome"], name="il_abtest_arm_outcome"),
+            # The metrics rollup job's "outcomes written since": only rows with feedback.
+            models.Index(
+                fields=["outcome_at"],
+                name="il_outcome_at",
+                condition=models.Q(outcome_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

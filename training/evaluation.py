@@ -98,3 +98,20 @@ def classification_metrics(y_true, y_pred, *, labels: list[str]) -> dict:
         "matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist(),
     }
     return metrics
+
+
+def drift_reference(fit_labels, holdout_confidences, *, bins: int = 10) -> dict:
+    """What monitoring compares live traffic with: the fit labels' distribution, and the
+    holdout's confidences (probability of the predicted class) in `bins` quantile bins (the
+    inner edges, strictly increasing, and the holdout's count in each: ties can merge bins)."""
+    confidences = np.asarray(holdout_confidences, dtype=float)
+    reference = {"label_distribution": dict(Counter(fit_labels))}
+    if len(confidences):
+        quantiles = np.quantile(confidences, np.linspace(0, 1, bins + 1)[1:-1])
+        edges = np.unique(np.round(quantiles, 6))
+        counts = np.bincount(
+            np.searchsorted(edges, confidences, side="right"), minlength=len(edges) + 1
+        )
+        reference["confidence_edges"] = edges.tolist()
+        reference["confidence_counts"] = counts.tolist()
+    return reference

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "models_registry",
     "training",
     "feedback",
+    "metrics",
 ]
 
 MIDDLEWARE = [
@@ -149,6 +150,12 @@ AIOPS_TRAINING_SOFT_TIME_LIMIT = env.int(
 AIOPS_TRAINING_REAP_GRACE = env.int("AIOPS_TRAINING_REAP_GRACE", default=300)
 AIOPS_TRAINING_QUEUE_TIMEOUT = env.int("AIOPS_TRAINING_QUEUE_TIMEOUT", default=6 * 3600)
 # /readyz fails when beat's every-minute heartbeat is older than this.
+# Drift thresholds (metrics): Jensen-Shannon distance of the predicted classes against the
+# training labels, PSI of the confidences against the holdout's (NannyML / Evidently defaults).
+AIOPS_DRIFT_JS_WARN = env.float("AIOPS_DRIFT_JS_WARN", default=0.1)
+AIOPS_DRIFT_JS_ALERT = env.float("AIOPS_DRIFT_JS_ALERT", default=0.2)
+AIOPS_DRIFT_PSI_MODERATE = env.float("AIOPS_DRIFT_PSI_MODERATE", default=0.1)
+AIOPS_DRIFT_PSI_MAJOR = env.float("AIOPS_DRIFT_PSI_MAJOR", default=0.25)
 AIOPS_BEAT_HEARTBEAT_MAX_AGE_SECONDS = env.int("AIOPS_BEAT_HEARTBEAT_MAX_AGE_SECONDS", default=180)
 
 REST_FRAMEWORK = {

@@ -168,6 +168,18 @@ def promotion_evidence(
 
 
 HEALTH_MIN_JUDGED = 30
+HEALTHY_SCORE, DEGRADED_SCORE = 85, 60
+
+
+def health_status(score: float) -> str:
+    """The status of a 0..100 health score (the one rule, for versions and whole systems)."""
+    return (
+        "healthy"
+        if score >= HEALTHY_SCORE
+        else "degraded"
+        if score >= DEGRADED_SCORE
+        else "unhealthy"
+    )
 
 
 def model_version_health_list(
@@ -268,7 +280,7 @@ def model_version_health(*, version: ModelVersion, since: datetime | None = None
             "The inputs may have drifted from the training data: retrain with recent tickets.",
         )
     score = max(score, 0)
-    status = "healthy" if score >= 85 else "degraded" if score >= 60 else "unhealthy"
+    status = health_status(score)
     return {
         "version": version.version,
         "task": version.task,

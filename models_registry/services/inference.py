@@ -154,13 +154,15 @@ def inference_log_record(
 def inference_log_record_outcome(
     *, inference_log_id: int, correct: bool | None, true_label: str = ""
 ) -> None:
-    """Record what feedback revealed about a prediction (None: unknown again)."""
+    """Record what feedback revealed about a prediction (None: unknown again). `outcome_at`
+    is when the outcome was last written, a reset included: the metrics rollups rebuild the
+    prediction's hour from it."""
     if correct is None:
-        outcome, outcome_at = Outcome.UNKNOWN, None
+        outcome = Outcome.UNKNOWN
     else:
-        outcome, outcome_at = (Outcome.CORRECT if correct else Outcome.INCORRECT), timezone.now()
+        outcome = Outcome.CORRECT if correct else Outcome.INCORRECT
     InferenceLog.objects.filter(pk=inference_log_id).update(
-        outcome=outcome, true_label=true_label[:200], outcome_at=outcome_at
+        outcome=outcome, true_label=true_label[:200], outcome_at=timezone.now()
     )
 
 

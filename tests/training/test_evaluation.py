@@ -45,3 +45,16 @@ def test_every_label_keeps_a_fit_example():
     labels[fit_only] = "only-excluded"
     split = evaluation_split(hashes, labels, share=0.2, exclude={fit_only})
     assert fit_only in split.fit and split.excluded == []
+
+
+def test_drift_reference_bins_the_holdout_confidences_by_its_deciles():
+    from training.evaluation import drift_reference
+
+    confidences = [i / 1000 for i in range(1000)]
+    reference = drift_reference(["a", "a", "b"], confidences)
+    assert reference["label_distribution"] == {"a": 2, "b": 1}
+    assert len(reference["confidence_edges"]) == 9
+    assert reference["confidence_counts"] == [100] * 10
+    tied = drift_reference(["a"], [0.9] * 50 + [0.5] * 50)
+    assert tied["confidence_edges"] == sorted(set(tied["confidence_edges"]))
+    assert sum(tied["confidence_counts"]) == 100

@@ -21,7 +21,7 @@ from models_registry.services import model_version_deploy, model_version_registe
 from training import estimators
 from training.choices import LabelNoiseAction, RunStatus, RunTrigger, ValidationStatus
 from training.documents import document_rows
-from training.evaluation import classification_metrics, evaluation_split
+from training.evaluation import classification_metrics, drift_reference, evaluation_split
 from training.models import TrainingExample, TrainingRun
 from training.retrieval import ResolutionRetriever
 from training.selectors import retrain_policy_get, training_run_get_busy
@@ -266,13 +266,15 @@ def _train_classifier(run: TrainingRun, snapshot: Snapshot) -> dict:
         metrics = classification_metrics(
             holdout_labels, list(model.predict(holdout_texts)), labels=label_set
         )
+        probabilities = model.predict_proba(holdout_texts)
         metrics["ece"] = round(
             float(
-                estimators.expected_calibration_error(
-                    holdout_labels, model.predict_proba(holdout_texts), model.classes_
-                )
+                estimators.expected_calibration_error(holdout_labels, probabilities, model.classes_)
             ),
             6,
+        )
+        metrics["drift_reference"] = drift_reference(
+            [labels[i] for i in split.fit], probabilities.max(axis=1)
         )
     active = deployment_get_active(organization=run.organization, task=run.task)
     run.comparison = candidate_compare(

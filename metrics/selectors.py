@@ -1,0 +1,139 @@
+"""Reads: inference tallies for a window, from hourly rollups for the closed hours (cached
+until a rebuild touches the organization) and from the raw inference log for the rest."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.cache import cache
+
+from metrics.models import MetricRollup
+from metrics.services import HOUR, generation_key, hour_floor, rollup_live_from, tally_logs
+from metrics.tally import SUMMED, Tally
+from models_registry.models import InferenceLog
+
+PERIODS = {
+    "hour": HOUR,
+    "day": timedelta(days=1),
+    "week": timedelta(days=7),
+    "month": timedelta(days=30),
+}
+# The timeline's bucket for each period (None: no timeline).
+TIMELINE_BUCKET = {"hour": None, "day": "hour", "week": "day", "month": "day", "all": "day"}
+CLOSED_CACHE_SECONDS = 3600
+ROLLUP_FIELDS = (
+    "hour",
+    "task",
+    "model_version_id",
+    *SUMMED,
+    "latency_histogram",
+    "label_counts",
+    "confidence_bins",
+)
+
+
+@dataclass(frozen=True)
+class Window:
+    """[start, end): whole hours from `start`; `end` is now or a given end."""
+
+    start: datetime | None
+    end: datetime
+
+
+def window_for(
+    *, period: str, now: datetime, start: datetime | None = None, end: datetime | None = None
+) -> Window:
+    """A period ends now and starts at the beginning of the hour that contains now − period
+    (so day = the current hour and the 24 before it). `start` / `end` override, in whole
+    hours: `start` rounded down, `end` up (and never past now). `all` has no start."""
+    end = min(hour_floor(end) + HOUR if end and end != hour_floor(end) else end or now, now)
+    if start is None and period != "all":
+        start = end - PERIODS[period]
+    return Window(start=hour_floor(start) if start else None, end=end)
+
+
+def bucket_of(hour: datetime, bucket: str | None) -> datetime | None:
+    if bucket == "day":
+        return hour.replace(hour=0)
+    return hour if bucket == "hour" else None
+
+
+def _merge_into(target: dict, key: tuple, tally: Tally) -> None:
+    if key in target:
+        target[key].merge(tally)
+    else:
+        target[key] = tally
+
+
+def _closed_tallies(
+    *, organization_id: int, start, end, task, version_id, bucket
+) -> dict[tuple, Tally]:
+    rollups = MetricRollup.objects.filter(organization_id=organization_id, hour__lt=end)
+    if start is not None:
+        rollups = rollups.filter(hour__gte=start)
+    if task:
+        rollups = rollups.filter(task=task)
+    if version_id:
+        rollups = rollups.filter(model_version_id=version_id)
+    grouped: dict[tuple, Tally] = {}
+    for values in rollups.values(*ROLLUP_FIELDS).iterator(2000):
+        key = (bucket_of(values["hour"], bucket), values["task"], values["model_version_id"])
+        _merge_into(grouped, key, Tally.from_values(values))
+    return grouped
+
+
+def tallies(
+    *,
+    organization_id: int,
+    window: Window,
+    task: str | None = None,
+    version_id: int | None = None,
+    bucket: str | None = None,
+) -> dict[tuple, Tally]:
+    """Tallies by (bucket start or None, task, model version id) over the window."""
+    live_from = max(rollup_live_from(), window.start) if window.start else rollup_live_from()
+    closed_end = min(live_from, hour_floor(window.end) + HOUR)
+    grouped: dict[tuple, Tally] = {}
+    if window.start is None or closed_end > window.start:
+        key = ":".join(
+            str(part)
+            for part in (
+                "metrics:closed",
+                organization_id,
+                cache.get(generation_key(organization_id), 0),
+                window.start and window.start.isoformat(),
+                closed_end.isoformat(),
+                task,
+                version_id,
+                bucket,
+            )
+        )
+        grouped = cache.get(key)
+        if grouped is None:
+            grouped = _closed_tallies(
+                organization_id=organization_id,
+                start=window.start,
+                end=closed_end,
+                task=task,
+                version_id=version_id,
+                bucket=bucket,
+            )
+            cache.set(key, grouped, CLOSED_CACHE_SECONDS)
+    logs = InferenceLog.objects.filter(
+        organization_id=organization_id, created_at__gte=live_from, created_at__lt=window.end
+    )
+    if task:
+        logs = logs.filter(task=task)
+    if version_id:
+        logs = logs.filter(model_version_id=version_id)
+    for (hour, task_, version), tally in tally_logs(logs).items():
+        _merge_into(grouped, (bucket_of(hour, bucket), task_, version), tally)
+    return grouped
+
+
+def totals_by(tallies_: dict[tuple, Tally], *positions: int) -> dict[tuple, Tally]:
+    """Merge tallies over the key positions not named (0 bucket, 1 task, 2 version id)."""
+    merged: dict[tuple, Tally] = defaultdict(Tally)
+    for key, tally in tallies_.items():
+        merged[tuple(key[p] for p in positions)].merge(tally)
+    return dict(merged)

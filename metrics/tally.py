@@ -1,0 +1,137 @@
+"""The figures of a set of inferences, summed so that two tallies merge into the tally of both
+(pure: no database). An hourly rollup stores one; the live hour is tallied from raw rows."""
+
+from collections import Counter
+from dataclasses import dataclass, field, fields
+from decimal import Decimal
+
+from metrics import latency
+
+# Field names shared with metrics.models.MetricRollup.
+SUMMED = (
+    "inferences",
+    "errors",
+    "correct",
+    "incorrect",
+    "confidence_sum",
+    "confidence_count",
+    "unjudged_confidence_sum",
+    "unjudged_count",
+    "latency_sum_ms",
+    "tokens_in",
+    "tokens_out",
+    "cost_usd",
+    "used",
+)
+
+# The columns of an inference log row that `Tally.add_row` reads, in this order.
+ROW_FIELDS = (
+    "latency_ms",
+    "success",
+    "outcome",
+    "confidence",
+    "tokens_in",
+    "tokens_out",
+    "cost_usd",
+    "predicted_label",
+)
+
+
+def _bin(value: float, edges: list[float]) -> int:
+    # numpy.searchsorted(edges, value, side="right") without numpy per row.
+    low, high = 0, len(edges)
+    while low < high:
+        middle = (low + high) // 2
+        if value < edges[middle]:
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+@dataclass
+class Tally:
+    inferences: int = 0
+    errors: int = 0
+    correct: int = 0
+    incorrect: int = 0
+    confidence_sum: float = 0.0
+    confidence_count: int = 0
+    unjudged_confidence_sum: float = 0.0
+    unjudged_count: int = 0
+    latency_sum_ms: float = 0.0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: Decimal = Decimal(0)
+    used: int = 0
+    latency_histogram: list[int] = field(
+        default_factory=lambda: [0] * (len(latency.BUCKET_BOUNDS_MS) + 1)
+    )
+    label_counts: Counter = field(default_factory=Counter)
+    confidence_bins: list[int] = field(default_factory=list)
+
+    def add_row(self, row: tuple, *, confidence_edges: list[float] | None = None) -> None:
+        """Count one inference log row (columns as ROW_FIELDS). `confidence_edges`: the inner
+        edges of the version's holdout-confidence bins, when it has them."""
+        latency_ms, success, outcome, confidence, tokens_in, tokens_out, cost, label = row
+        self.inferences += 1
+        self.errors += not success
+        self.correct += outcome == "correct"
+        self.incorrect += outcome == "incorrect"
+        self.latency_sum_ms += latency_ms
+        self.latency_histogram[latency.bucket_index(latency_ms)] += 1
+        self.tokens_in += tokens_in
+        self.tokens_out += tokens_out
+        self.cost_usd += Decimal(cost)
+        if label:
+            self.label_counts[label] += 1
+        if confidence is not None and success:
+            self.confidence_sum += confidence
+            self.confidence_count += 1
+            if outcome not in ("correct", "incorrect"):
+                self.unjudged_confidence_sum += confidence
+                self.unjudged_count += 1
+            if confidence_edges is not None:
+                if not self.confidence_bins:
+                    self.confidence_bins = [0] * (len(confidence_edges) + 1)
+                self.confidence_bins[_bin(confidence, confidence_edges)] += 1
+
+    def merge(self, other: "Tally") -> "Tally":
+        for name in SUMMED:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.latency_histogram = latency.merge([self.latency_histogram, other.latency_histogram])
+        self.label_counts.update(other.label_counts)
+        if other.confidence_bins:
+            mine = self.confidence_bins or [0] * len(other.confidence_bins)
+            self.confidence_bins = [
+                a + b for a, b in zip(mine, other.confidence_bins, strict=False)
+            ]
+        return self
+
+    @classmethod
+    def from_values(cls, values: dict) -> "Tally":
+        """From a rollup's stored fields (a `.values()` row or a dict of them)."""
+        known = {f.name for f in fields(cls)}
+        tally = cls(**{k: v for k, v in values.items() if k in known})
+        tally.label_counts = Counter(tally.label_counts)
+        tally.cost_usd = Decimal(tally.cost_usd)
+        return tally
+
+    def stored_fields(self) -> dict:
+        return {
+            **{name: getattr(self, name) for name in SUMMED},
+            "latency_histogram": self.latency_histogram,
+            "label_counts": dict(self.label_counts),
+            "confidence_bins": self.confidence_bins,
+        }
+
+    @property
+    def error_rate(self) -> float | None:
+        return self.errors / self.inferences if self.inferences else None
+
+    @property
+    def average_confidence(self) -> float | None:
+        return self.confidence_sum / self.confidence_count if self.confidence_count else None
+
+    def latency_percentile(self, q: float) -> float | None:
+        return latency.percentile(self.latency_histogram, q)
