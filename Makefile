@@ -46,6 +46,9 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	DATABASE_URL=sqlite://:memory: DJANGO_SETTINGS_MODULE=config.settings.test \
+		$(PY) manage.py makemigrations --check --dry-run
 
 bench: install
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) benchmarks/banking77.py
