@@ -156,6 +156,9 @@ AIOPS_DRIFT_JS_WARN = env.float("AIOPS_DRIFT_JS_WARN", default=0.1)
 AIOPS_DRIFT_JS_ALERT = env.float("AIOPS_DRIFT_JS_ALERT", default=0.2)
 AIOPS_DRIFT_PSI_MODERATE = env.float("AIOPS_DRIFT_PSI_MODERATE", default=0.1)
 AIOPS_DRIFT_PSI_MAJOR = env.float("AIOPS_DRIFT_PSI_MAJOR", default=0.25)
+# GET /metrics (Prometheus text format) answers only this bearer token; off while unset.
+AIOPS_PROMETHEUS_TOKEN = env("AIOPS_PROMETHEUS_TOKEN", default="")
+AIOPS_PROMETHEUS_CACHE_SECONDS = env.int("AIOPS_PROMETHEUS_CACHE_SECONDS", default=10)
 AIOPS_BEAT_HEARTBEAT_MAX_AGE_SECONDS = env.int("AIOPS_BEAT_HEARTBEAT_MAX_AGE_SECONDS", default=180)
 
 REST_FRAMEWORK = {

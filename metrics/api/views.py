@@ -1,22 +1,27 @@
 import csv
 from collections.abc import Mapping
 
-from django.http import StreamingHttpResponse
+from django.conf import settings
+from django.core.cache import cache
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from djangorestframework_camel_case.util import underscoreize
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from prometheus_client import CONTENT_TYPE_LATEST
 from rest_framework import status
 from rest_framework.response import Response
 
 from aiops.api.permissions import ReadMemberWriteAdmin
 from aiops.api.viewsets import TenantAPIView
-from metrics import report, services, tasks
+from metrics import prometheus, report, services, tasks
 from metrics.api import serializers
 from models_registry.selectors import model_version_get
 
 # A recalculation of up to this many hours runs in the request; a longer one in Celery (202).
 INLINE_RECALCULATE_HOURS = 48
+PROMETHEUS_CACHE_KEY = "metrics:prometheus"
 
 
 class Echo:
@@ -107,3 +112,19 @@ class MetricsView(TenantAPIView):
         response = StreamingHttpResponse(lines, content_type="text/csv")
         response["Content-Disposition"] = 'attachment; filename="metrics.csv"'
         return response
+
+
+def prometheus_metrics(request):
+    """GET /metrics: the Prometheus text format, behind `AIOPS_PROMETHEUS_TOKEN` (a bearer
+    token); 404 while the setting is unset. Cached for `AIOPS_PROMETHEUS_CACHE_SECONDS`."""
+    token = settings.AIOPS_PROMETHEUS_TOKEN
+    if not token:
+        raise Http404("Prometheus metrics are off: set AIOPS_PROMETHEUS_TOKEN.")
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not constant_time_compare(given.strip(), token):
+        return HttpResponse("Unauthorized\n", status=401, content_type="text/plain")
+    body = cache.get(PROMETHEUS_CACHE_KEY)
+    if body is None:
+        body = prometheus.exposition()
+        cache.set(PROMETHEUS_CACHE_KEY, body, settings.AIOPS_PROMETHEUS_CACHE_SECONDS)
+    return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)
