@@ -24,6 +24,9 @@ class MetricRollup(models.Model):
     confidence_count = models.PositiveIntegerField(default=0)
     unjudged_confidence_sum = models.FloatField(default=0)
     unjudged_count = models.PositiveIntegerField(default=0)
+    unjudged_expected_correct = models.FloatField(
+        default=0, help_text="Their summed chance of being right (holdout-calibrated)."
+    )
     latency_sum_ms = models.FloatField(default=0)
     latency_histogram = models.JSONField(default=list, help_text="Counts per fixed bucket.")
     tokens_in = models.PositiveBigIntegerField(default=0)

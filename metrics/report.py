@@ -9,7 +9,15 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from metrics import drift, estimation, latency
-from metrics.selectors import TIMELINE_BUCKET, Window, tallies, totals_by, window_for
+from metrics.selectors import (
+    TIMELINE_BUCKET,
+    VersionFacts,
+    Window,
+    tallies,
+    totals_by,
+    version_facts,
+    window_for,
+)
 from metrics.tally import Tally
 from models_registry.choices import CLASSIFIER_TASKS
 from models_registry.models import ModelVersion
@@ -60,7 +68,7 @@ def _classifier(tally: Tally) -> dict:
         "accuracy": _round(judged.accuracy),
         "estimated_accuracy": _round(
             estimation.cbpe_accuracy(
-                confidence_sum=tally.unjudged_confidence_sum, n=tally.unjudged_count
+                confidence_sum=tally.unjudged_expected_correct, n=tally.unjudged_count
             )
         ),
         "estimated_on": tally.unjudged_count,
@@ -97,12 +105,8 @@ def _cost(tally: Tally) -> dict:
     }
 
 
-def _reference(version: ModelVersion) -> dict:
-    return (version.metrics or {}).get("drift_reference") or {}
-
-
-def _drift(version: ModelVersion, tally: Tally) -> dict:
-    reference = _reference(version)
+def _drift(version: VersionFacts, tally: Tally) -> dict:
+    reference = version.reference
     labels = drift.js_distance(reference.get("label_distribution") or {}, tally.label_counts)
     psi = None
     if reference.get("confidence_counts") and tally.confidence_bins:
@@ -129,22 +133,25 @@ def _drift(version: ModelVersion, tally: Tally) -> dict:
     }
 
 
-def _estimation(version: ModelVersion, buckets: list[tuple]) -> dict:
+def _estimation(version: VersionFacts, buckets: list[tuple]) -> dict:
     """Estimated (from confidences without feedback) beside realized accuracy per period."""
-    reference_accuracy = (version.metrics or {}).get("accuracy")
+    reference_accuracy = version.accuracy
+    calibrated = bool(version.reference.get("confidence_accuracy"))
     periods = [
         estimation.period_estimate(
             start=start.isoformat() if start else "",
-            confidence_sum=tally.unjudged_confidence_sum,
+            confidence_sum=tally.unjudged_expected_correct,
             estimated_n=tally.unjudged_count,
             correct=tally.correct,
             judged=tally.correct + tally.incorrect,
             reference_accuracy=reference_accuracy,
+            reference_n=version.reference.get("n") if calibrated else None,
         )
         for start, tally in buckets
     ]
     return {
         "reference_accuracy": reference_accuracy,
+        "method": "holdout-binned calibration" if calibrated else "mean confidence",
         "concept_drift": estimation.concept_drift(periods),
         "periods": [
             {
@@ -161,7 +168,7 @@ def _estimation(version: ModelVersion, buckets: list[tuple]) -> dict:
     }
 
 
-def _monitoring(by_bucket: dict[tuple, Tally], versions: dict[int, ModelVersion]) -> list[dict]:
+def _monitoring(by_bucket: dict[tuple, Tally], versions: dict[int, VersionFacts]) -> list[dict]:
     """Drift and label-free accuracy per classifier version that served in the window."""
     per_version = totals_by(by_bucket, 1, 2)
     report = []
@@ -209,11 +216,16 @@ def _timeline(by_bucket: dict[tuple, Tally]) -> list[dict]:
     return rows
 
 
-def _version_health(organization) -> list[dict]:
-    key = f"metrics:version-health:{organization.pk}"
+def _slow_health(organization) -> dict:
+    """The registry's health of each serving version and the retrain policy's verdicts: read
+    from the raw logs, so cached for HEALTH_CACHE_SECONDS."""
+    key = f"metrics:health:{organization.pk}"
     health = cache.get(key)
     if health is None:
-        health = model_version_health_list(organization=organization)
+        health = {
+            "versions": model_version_health_list(organization=organization),
+            "retrain": retrain_recommendations(organization=organization),
+        }
         cache.set(key, health, HEALTH_CACHE_SECONDS)
     return health
 
@@ -223,10 +235,12 @@ DRIFT_PENALTY = {"warn": 5, "alert": 15, "moderate": 5, "major": 15}
 
 def system_health(*, organization, monitoring: list[dict]) -> dict:
     """The registry's health of every serving version, weighted by its share of traffic, less
-    penalties for drift and concept drift seen in the window; each issue with what to do."""
-    versions = [h for h in _version_health(organization) if h["score"] is not None]
+    penalties for drift and concept drift seen in the window; each issue with what to do.
+    The registry's part is up to HEALTH_CACHE_SECONDS old."""
+    slow = _slow_health(organization)
+    versions = [h for h in slow["versions"] if h["score"] is not None]
     issues, recommendations = [], []
-    for health in _version_health(organization):
+    for health in slow["versions"]:
         where = f"{health['task']} {health['version']} ({health['role']}, "
         where += f"{health['traffic_percentage']:g}% of traffic)"
         issues += [f"{where}: {issue}" for issue in health["issues"]]
@@ -273,7 +287,7 @@ def system_health(*, organization, monitoring: list[dict]) -> dict:
             recommendations.append(
                 f"{where}: the meaning of the labels changed: relabel recent examples and retrain."
             )
-    recommendations += retrain_recommendations(organization=organization)
+    recommendations += slow["retrain"]
     if score is None:
         return {
             "status": "no_data",
@@ -323,7 +337,7 @@ def metrics_report(*, organization, query: MetricsQuery, now: datetime) -> dict:
     )
     per_task = totals_by(by_bucket, 1)
     per_version = totals_by(by_bucket, 2)
-    versions = ModelVersion.objects.in_bulk([v for (v,) in per_version])
+    versions = version_facts([v for (v,) in per_version])
     everything = Tally()
     for tally in per_task.values():
         everything.merge(tally)
@@ -401,7 +415,7 @@ def metrics_export_rows(*, organization, query: MetricsQuery, now: datetime):
         version_id=query.model_version.pk if query.model_version else None,
         bucket=TIMELINE_BUCKET[query.period] or "hour",
     )
-    versions = ModelVersion.objects.in_bulk({key[2] for key in by_bucket})
+    versions = version_facts({key[2] for key in by_bucket})
     for (start, task, version_id), tally in sorted(by_bucket.items(), key=lambda kv: kv[0]):
         figures = _classifier(tally)
         yield (

@@ -5,12 +5,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 
 from metrics.models import MetricRollup
-from metrics.services import HOUR, generation_key, hour_floor, rollup_live_from, tally_logs
+from metrics.services import HOUR, hour_floor, rollup_generation, rollup_live_from, tally_logs
 from metrics.tally import SUMMED, Tally
-from models_registry.models import InferenceLog
+from models_registry.models import InferenceLog, ModelVersion
 
 PERIODS = {
     "hour": HOUR,
@@ -46,10 +47,15 @@ def window_for(
     """A period ends now and starts at the beginning of the hour that contains now − period
     (so day = the current hour and the 24 before it). `start` / `end` override, in whole
     hours: `start` rounded down, `end` up (and never past now). `all` has no start."""
-    end = min(hour_floor(end) + HOUR if end and end != hour_floor(end) else end or now, now)
+    end = min(hour_ceil(end) if end else now, now)
     if start is None and period != "all":
         start = end - PERIODS[period]
     return Window(start=hour_floor(start) if start else None, end=end)
+
+
+def hour_ceil(moment: datetime) -> datetime:
+    floor = hour_floor(moment)
+    return floor if floor == moment else floor + HOUR
 
 
 def bucket_of(hour: datetime, bucket: str | None) -> datetime | None:
@@ -92,33 +98,32 @@ def tallies(
 ) -> dict[tuple, Tally]:
     """Tallies by (bucket start or None, task, model version id) over the window."""
     live_from = max(rollup_live_from(), window.start) if window.start else rollup_live_from()
-    closed_end = min(live_from, hour_floor(window.end) + HOUR)
+    closed_end = min(live_from, hour_ceil(window.end))
     grouped: dict[tuple, Tally] = {}
     if window.start is None or closed_end > window.start:
-        key = ":".join(
-            str(part)
-            for part in (
-                "metrics:closed",
-                organization_id,
-                cache.get(generation_key(organization_id), 0),
-                window.start and window.start.isoformat(),
-                closed_end.isoformat(),
-                task,
-                version_id,
-                bucket,
+        closed = {
+            "organization_id": organization_id,
+            "start": window.start,
+            "end": closed_end,
+            "task": task,
+            "version_id": version_id,
+            "bucket": bucket,
+        }
+        if settings.AIOPS_METRICS_CACHE_CLOSED_HOURS:
+            key = ":".join(
+                str(part)
+                for part in (
+                    "metrics:closed",
+                    rollup_generation(organization_id),
+                    *closed.values(),
+                )
             )
-        )
-        grouped = cache.get(key)
-        if grouped is None:
-            grouped = _closed_tallies(
-                organization_id=organization_id,
-                start=window.start,
-                end=closed_end,
-                task=task,
-                version_id=version_id,
-                bucket=bucket,
-            )
-            cache.set(key, grouped, CLOSED_CACHE_SECONDS)
+            grouped = cache.get(key)
+            if grouped is None:
+                grouped = _closed_tallies(**closed)
+                cache.set(key, grouped, CLOSED_CACHE_SECONDS)
+        else:
+            grouped = _closed_tallies(**closed)
     logs = InferenceLog.objects.filter(
         organization_id=organization_id, created_at__gte=live_from, created_at__lt=window.end
     )
@@ -126,7 +131,7 @@ def tallies(
         logs = logs.filter(task=task)
     if version_id:
         logs = logs.filter(model_version_id=version_id)
-    for (hour, task_, version), tally in tally_logs(logs).items():
+    for (hour, task_, version), tally in tally_logs(logs, organization_id=organization_id).items():
         _merge_into(grouped, (bucket_of(hour, bucket), task_, version), tally)
     return grouped
 
@@ -137,3 +142,28 @@ def totals_by(tallies_: dict[tuple, Tally], *positions: int) -> dict[tuple, Tall
     for key, tally in tallies_.items():
         merged[tuple(key[p] for p in positions)].merge(tally)
     return dict(merged)
+
+
+@dataclass(frozen=True)
+class VersionFacts:
+    """What the report needs of a version, without its (large) metrics document."""
+
+    task: str
+    version: str
+    accuracy: float | None
+    reference: dict
+
+
+def version_facts(ids) -> dict[int, VersionFacts]:
+    rows = ModelVersion.objects.filter(pk__in=ids).values_list(
+        "pk", "task", "major", "minor", "patch", "metrics__accuracy", "metrics__drift_reference"
+    )
+    return {
+        pk: VersionFacts(
+            task=task,
+            version=ModelVersion(major=major, minor=minor, patch=patch).version,
+            accuracy=accuracy,
+            reference=reference or {},
+        )
+        for pk, task, major, minor, patch, accuracy, reference in rows
+    }

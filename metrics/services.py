@@ -1,6 +1,7 @@
 """Hourly rollups of the inference log: rebuilt whole per organization and hour, so a rebuild
 is idempotent and late rows or late feedback are counted by rebuilding their hour."""
 
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -12,6 +13,7 @@ from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from aiops.models import Suggestion
+from metrics.estimation import fill_bins
 from metrics.models import MetricRollup, RollupWatermark
 from metrics.tally import ROW_FIELDS, Tally
 from models_registry.models import InferenceLog, ModelVersion
@@ -32,9 +34,30 @@ def generation_key(organization_id: int) -> str:
     return f"metrics:rollup-generation:{organization_id}"
 
 
-def confidence_edges(version_metrics: dict) -> list[float] | None:
-    reference = (version_metrics or {}).get("drift_reference") or {}
-    return reference.get("confidence_edges")
+def rollup_generation(organization_id: int) -> int:
+    """The organization's rollup generation, which every rebuild changes: cached reads of
+    closed hours carry it in their key. Never 0 or reused after an eviction (a fresh one is a
+    timestamp), so a read can never match an entry written before a rebuild."""
+    key = generation_key(organization_id)
+    generation = cache.get(key)
+    if generation is None:
+        cache.add(key, time.time_ns(), timeout=None)
+        generation = cache.get(key)
+    return generation
+
+
+def version_references(*, organization_id: int) -> dict[int, tuple]:
+    """Per version of the organization: its holdout-confidence bin edges and the holdout's
+    accuracy per bin (see training.evaluation.drift_reference), either None when absent."""
+    versions = ModelVersion.objects.filter(organization_id=organization_id)
+    references = {}
+    for pk, reference in versions.values_list("pk", "metrics__drift_reference"):
+        reference = reference or {}
+        references[pk] = (
+            reference.get("confidence_edges"),
+            fill_bins(reference.get("confidence_accuracy")),
+        )
+    return references
 
 
 def contiguous_ranges(hours: Iterable[datetime]) -> list[tuple[datetime, datetime]]:
@@ -48,18 +71,16 @@ def contiguous_ranges(hours: Iterable[datetime]) -> list[tuple[datetime, datetim
     return [(start, end) for start, end in ranges]
 
 
-def tally_logs(logs, *, edges: dict[int, list[float] | None] | None = None) -> dict[tuple, Tally]:
-    """Tallies by (hour, task, model version id) of an inference log queryset."""
-    edges = {} if edges is None else edges
+def tally_logs(logs, *, organization_id: int) -> dict[tuple, Tally]:
+    """Tallies by (hour, task, model version id) of an organization's inference log queryset."""
+    references = version_references(organization_id=organization_id)
     tallies: dict[tuple, Tally] = defaultdict(Tally)
     used = _suggestions_used(logs)
     columns = ("pk", "created_at", "task", "model_version_id", *ROW_FIELDS)
     for pk, created_at, task, version_id, *row in logs.values_list(*columns).iterator(5000):
-        if version_id not in edges:
-            metrics = ModelVersion.objects.filter(pk=version_id).values_list("metrics", flat=True)
-            edges[version_id] = confidence_edges(metrics.first())
         tally = tallies[(hour_floor(created_at), task, version_id)]
-        tally.add_row(tuple(row), confidence_edges=edges[version_id])
+        edges, bin_accuracy = references.get(version_id, (None, None))
+        tally.add_row(tuple(row), confidence_edges=edges, bin_accuracy=bin_accuracy)
         tally.used += pk in used
     return tallies
 
@@ -80,7 +101,7 @@ def rollup_rebuild(*, organization_id: int, hours: Iterable[datetime]) -> int:
         logs = InferenceLog.objects.filter(
             organization_id=organization_id, created_at__gte=start, created_at__lt=end
         )
-        tallies = tally_logs(logs)
+        tallies = tally_logs(logs, organization_id=organization_id)
         with transaction.atomic():
             MetricRollup.objects.filter(
                 organization_id=organization_id, hour__gte=start, hour__lt=end
@@ -101,13 +122,11 @@ def rollup_rebuild(*, organization_id: int, hours: Iterable[datetime]) -> int:
 
 
 def _bump_generation(organization_id: int) -> None:
-    # Cached reads of closed hours carry the generation in their key: a rebuild retires them.
     key = generation_key(organization_id)
-    if not cache.add(key, 1, timeout=None):
-        try:
-            cache.incr(key)
-        except ValueError:  # evicted between add and incr
-            cache.set(key, 1, timeout=None)
+    try:
+        cache.incr(key)
+    except ValueError:  # absent (never read, or evicted): the next read starts a fresh one
+        cache.add(key, time.time_ns(), timeout=None)
 
 
 def _dirty_hours(

@@ -17,6 +17,7 @@ SUMMED = (
     "confidence_count",
     "unjudged_confidence_sum",
     "unjudged_count",
+    "unjudged_expected_correct",
     "latency_sum_ms",
     "tokens_in",
     "tokens_out",
@@ -59,6 +60,9 @@ class Tally:
     confidence_count: int = 0
     unjudged_confidence_sum: float = 0.0
     unjudged_count: int = 0
+    # Sum over the unjudged predictions of their chance of being right: the holdout's accuracy
+    # in their confidence bin where the version has one, else the raw confidence.
+    unjudged_expected_correct: float = 0.0
     latency_sum_ms: float = 0.0
     tokens_in: int = 0
     tokens_out: int = 0
@@ -70,9 +74,16 @@ class Tally:
     label_counts: Counter = field(default_factory=Counter)
     confidence_bins: list[int] = field(default_factory=list)
 
-    def add_row(self, row: tuple, *, confidence_edges: list[float] | None = None) -> None:
+    def add_row(
+        self,
+        row: tuple,
+        *,
+        confidence_edges: list[float] | None = None,
+        bin_accuracy: list[float] | None = None,
+    ) -> None:
         """Count one inference log row (columns as ROW_FIELDS). `confidence_edges`: the inner
-        edges of the version's holdout-confidence bins, when it has them."""
+        edges of the version's holdout-confidence bins, and `bin_accuracy` the holdout's
+        accuracy in each (both when the version has them)."""
         latency_ms, success, outcome, confidence, tokens_in, tokens_out, cost, label = row
         self.inferences += 1
         self.errors += not success
@@ -88,13 +99,18 @@ class Tally:
         if confidence is not None and success:
             self.confidence_sum += confidence
             self.confidence_count += 1
-            if outcome not in ("correct", "incorrect"):
-                self.unjudged_confidence_sum += confidence
-                self.unjudged_count += 1
+            unjudged = outcome not in ("correct", "incorrect")
+            index = None
             if confidence_edges is not None:
                 if not self.confidence_bins:
                     self.confidence_bins = [0] * (len(confidence_edges) + 1)
-                self.confidence_bins[_bin(confidence, confidence_edges)] += 1
+                index = _bin(confidence, confidence_edges)
+                self.confidence_bins[index] += 1
+            if unjudged:
+                self.unjudged_confidence_sum += confidence
+                self.unjudged_count += 1
+                calibrated = index is not None and bin_accuracy and len(bin_accuracy) > index
+                self.unjudged_expected_correct += bin_accuracy[index] if calibrated else confidence
 
     def merge(self, other: "Tally") -> "Tally":
         for name in SUMMED:

@@ -100,18 +100,27 @@ def classification_metrics(y_true, y_pred, *, labels: list[str]) -> dict:
     return metrics
 
 
-def drift_reference(fit_labels, holdout_confidences, *, bins: int = 10) -> dict:
+def drift_reference(fit_labels, holdout_confidences, holdout_correct=None, *, bins: int = 10):
     """What monitoring compares live traffic with: the fit labels' distribution, and the
     holdout's confidences (probability of the predicted class) in `bins` quantile bins (the
-    inner edges, strictly increasing, and the holdout's count in each: ties can merge bins)."""
+    inner edges, strictly increasing, and the holdout's count in each: ties can merge bins),
+    with the holdout's accuracy in each bin when `holdout_correct` is given (None where a bin
+    is empty): the label-free accuracy estimate calibrates live confidences with it."""
     confidences = np.asarray(holdout_confidences, dtype=float)
     reference = {"label_distribution": dict(Counter(fit_labels))}
     if len(confidences):
         quantiles = np.quantile(confidences, np.linspace(0, 1, bins + 1)[1:-1])
         edges = np.unique(np.round(quantiles, 6))
-        counts = np.bincount(
-            np.searchsorted(edges, confidences, side="right"), minlength=len(edges) + 1
-        )
+        index = np.searchsorted(edges, confidences, side="right")
+        counts = np.bincount(index, minlength=len(edges) + 1)
         reference["confidence_edges"] = edges.tolist()
         reference["confidence_counts"] = counts.tolist()
+        if holdout_correct is not None:
+            correct = np.bincount(
+                index, weights=np.asarray(holdout_correct, dtype=float), minlength=len(counts)
+            )
+            reference["confidence_accuracy"] = [
+                round(float(c / n), 6) if n else None for c, n in zip(correct, counts, strict=True)
+            ]
+            reference["n"] = int(len(confidences))
     return reference

@@ -162,3 +162,14 @@ def test_prediction_drift_lowers_health_and_says_what_to_do(trained_org, make_cl
     issues = " ".join(data["systemHealth"]["issues"])
     assert "predicted-class drift" in issues
     assert any("retrain" in r for r in data["systemHealth"]["recommendations"])
+
+
+@pytest.mark.django_db
+def test_query_count_is_pinned(trained_org, make_client, django_assert_max_num_queries):
+    client = make_client(trained_org, "agent")
+    classify_and_judge(client, n=3, wrong=1)
+    client.get(URL)  # health and the closed hours are cached from here on
+    for details in ("false", "true"):
+        # watermark, confidence edges, suggestions used, the live rows, the versions' facts
+        with django_assert_max_num_queries(5):
+            assert client.get(URL, {"includeDetails": details}).status_code == 200

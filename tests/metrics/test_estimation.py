@@ -127,3 +127,38 @@ def test_concept_drift_needs_a_run():
     assert concept_drift([period(True)], run=1)
     assert not concept_drift([period(True), period(True)], run=3)
     assert not concept_drift([])
+
+
+def test_fill_bins_borrows_the_nearest_known_bin():
+    from metrics.estimation import fill_bins
+
+    assert fill_bins([None, 0.5, None, None, 0.9]) == [0.5, 0.5, 0.5, 0.9, 0.9]
+    assert fill_bins([None, None]) is None
+    assert fill_bins(None) is None
+
+
+def test_band_counts_the_reference_error_when_the_estimate_rests_on_it():
+    plain = band_halfwidth(reference_accuracy=0.9, n=1000)
+    with_reference = band_halfwidth(reference_accuracy=0.9, n=1000, reference_n=1000)
+    assert with_reference == pytest.approx(plain * 2**0.5)
+
+
+def test_an_overconfident_model_is_estimated_from_the_holdouts_accuracy_per_bin():
+    """Confidences 0.95 where the model is right 90% of the time: the raw mean confidence
+    overestimates by 5 points; the holdout-binned estimate does not."""
+    from metrics.tally import Tally
+
+    rng = np.random.default_rng(3)
+    edges, bin_accuracy = [0.8], [0.6, 0.9]  # holdout: 60% right below 0.8, 90% above
+    raw, calibrated = Tally(), Tally()
+    right = 0
+    for _ in range(4000):
+        low = rng.random() < 0.25
+        confidence = 0.7 if low else 0.95
+        right += rng.random() < (0.6 if low else 0.9)
+        row = (1.0, True, "unknown", confidence, 0, 0, 0, "a")
+        raw.add_row(row)
+        calibrated.add_row(row, confidence_edges=edges, bin_accuracy=bin_accuracy)
+    truth = right / 4000
+    assert raw.unjudged_expected_correct / 4000 - truth > 0.04
+    assert abs(calibrated.unjudged_expected_correct / 4000 - truth) < 0.02

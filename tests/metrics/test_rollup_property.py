@@ -137,3 +137,27 @@ def test_rollups_equal_raw_aggregation_for_every_period(first, late):
         )
     rollup_pending(now=later)
     check_every_period(org, now=later)
+
+
+@pytest.mark.django_db
+def test_a_past_window_of_whole_hours_reads_just_those_hours(settings):
+    settings.AIOPS_METRICS_CACHE_CLOSED_HOURS = True  # the cached path, invalidated by rebuilds
+    org = OrganizationFactory()
+    versions = {task: model_version(org, task) for task in TASKS}
+    base = {"task": "category", "latency_ms": 2.0, "success": True, "outcome": "unknown"}
+    base |= {"confidence": 0.9, "tokens_in": 0, "cost": Decimal(0), "label": "a"}
+    # 3 rows at 09:xx, 2 at 10:xx, 1 at 11:xx (NOW is 12:34)
+    rows = [base | {"minutes_ago": m} for m in (190, 200, 210, 130, 140, 80)]
+    insert(org, versions, rows)
+    rollup_pending(now=NOW)
+    start, end = datetime(2026, 11, 30, 9, tzinfo=UTC), datetime(2026, 11, 30, 10, tzinfo=UTC)
+    for window_end, expected in ((end, 3), (end + timedelta(minutes=1), 5)):
+        window = window_for(period="day", now=NOW, start=start, end=window_end)
+        grouped = totals_by(tallies(organization_id=org.pk, window=window), 1)
+        assert grouped[("category",)].inferences == expected
+    # A late outcome on a 09:xx prediction: the cached read of 09:00-10:00 is retired.
+    log = InferenceLog.objects.filter(organization=org).order_by("created_at").first()
+    InferenceLog.objects.filter(pk=log.pk).update(outcome="correct", outcome_at=NOW)
+    rollup_pending(now=NOW + timedelta(seconds=5))
+    window = window_for(period="day", now=NOW, start=start, end=end)
+    assert totals_by(tallies(organization_id=org.pk, window=window), 1)[("category",)].correct == 1
