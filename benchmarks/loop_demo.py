@@ -27,7 +27,9 @@ class Api:
     def __init__(self, url: str, token: str):
         self.url, self.token = url.rstrip("/"), token
 
-    def __call__(self, method: str, path: str, body: dict | None = None) -> dict:
+    def __call__(
+        self, method: str, path: str, body: dict | None = None, *, allow: tuple = ()
+    ) -> dict:
         request = urllib.request.Request(
             self.url + path,
             method=method,
@@ -38,6 +40,8 @@ class Api:
             with urllib.request.urlopen(request, timeout=60) as response:
                 return json.loads(response.read() or b"{}")
         except urllib.error.HTTPError as error:
+            if error.code in allow:
+                return {"status_code": error.code, **json.loads(error.read() or b"{}")}
             raise SystemExit(f"{method} {path} -> {error.code}: {error.read().decode()}") from None
 
 
@@ -91,8 +95,20 @@ def main() -> None:
         )
     print(f"reviewer approved {approved} pending examples")
 
-    run = api("POST", "/api/ai/train", {"task": "category"})
-    print(f"POST /api/ai/train -> run {run['runId']} {run['status']}")
+    run = api("POST", "/api/ai/train", {"task": "category"}, allow=(409,))
+    if run.get("status_code") == 409:
+        # Beat's retrain check may have queued a run meanwhile (one run at a time): follow it.
+        print(f"POST /api/ai/train -> 409: {run['message']}")
+        for status in ("queued", "running"):
+            busy = api("GET", f"/api/training-runs?task=category&status={status}")["results"]
+            if busy:
+                run = {"runId": busy[0]["runId"], "status": status}
+                break
+        else:
+            raise SystemExit("the busy run finished before it could be followed: run again")
+        print(f"following run {run['runId']} ({run['status']})")
+    else:
+        print(f"POST /api/ai/train -> run {run['runId']} {run['status']}")
     while run["status"] in ("queued", "running"):
         time.sleep(5)
         run = api("GET", f"/api/training-runs/{run['runId']}")
