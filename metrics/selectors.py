@@ -110,13 +110,9 @@ def tallies(
             "bucket": bucket,
         }
         if settings.AIOPS_METRICS_CACHE_CLOSED_HOURS:
+            parts = ("metrics:closed", rollup_generation(organization_id), *closed.values())
             key = ":".join(
-                str(part)
-                for part in (
-                    "metrics:closed",
-                    rollup_generation(organization_id),
-                    *closed.values(),
-                )
+                str(int(p.timestamp())) if isinstance(p, datetime) else str(p) for p in parts
             )
             grouped = cache.get(key)
             if grouped is None:
