@@ -1,7 +1,8 @@
 from django.contrib import admin, messages
 
 from aiops import models
-from aiops.admin_base import HistoryAdmin
+from aiops.admin_base import HistoryAdmin, ServiceFormAdmin, ServiceModelForm
+from aiops.services import tickets
 from aiops.services.tenancy import api_token_revoke
 
 
@@ -50,8 +51,23 @@ class CategoryAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+class TicketForm(ServiceModelForm):
+    """Saved by the ticket service (`ticket_create` / `ticket_update`) when it validates."""
+
+    class Meta:
+        model = models.Ticket
+        fields = ["organization", *tickets.TICKET_FIELDS]
+
+    def save_through_service(self, actor):
+        fields = {name: self.cleaned_data[name] for name in tickets.TICKET_FIELDS}
+        if self.instance.pk is None:
+            return tickets.ticket_create(organization=self.instance.organization, **fields)
+        return tickets.ticket_update(ticket=self.instance, **fields)
+
+
 @admin.register(models.Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(ServiceFormAdmin):
+    form = TicketForm
     list_display = [
         "id",
         "subject",
@@ -66,6 +82,11 @@ class TicketAdmin(admin.ModelAdmin):
     search_fields = ["subject", "body", "customer_ref"]
     list_select_related = ["organization", "category"]
     raw_id_fields = ["category"]
+    readonly_fields = ["created_at", "updated_at", "resolved_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fixed = ["organization"] if obj is not None else []
+        return [*fixed, *self.readonly_fields]
 
 
 @admin.register(models.Classification)

@@ -1,8 +1,9 @@
 from django.contrib import admin, messages
 
-from aiops.admin_base import HistoryAdmin
+from aiops.admin_base import HistoryAdmin, ServiceFormAdmin, ServiceModelForm
 from aiops.exceptions import DomainError
 from models_registry import models, services
+from models_registry.choices import VersionKind
 
 
 def _run(model_admin, request, queryset, verb: str, call) -> None:
@@ -17,8 +18,32 @@ def _run(model_admin, request, queryset, verb: str, call) -> None:
         model_admin.message_user(request, f"{obj}: {verb} ({result}).", level=messages.SUCCESS)
 
 
+PRICE_FIELDS = ["input_price_per_1k", "output_price_per_1k"]
+
+
+class ModelVersionForm(ServiceModelForm):
+    """Notes, tags and (external versions') prices, saved by `model_version_update`, which
+    validates them and records the old and new values in the audit trail."""
+
+    class Meta:
+        model = models.ModelVersion
+        fields = ["notes", "tags", *PRICE_FIELDS]
+
+    def save_through_service(self, actor):
+        return services.model_version_update(
+            version=self.instance,
+            actor=actor,
+            reason="Changed in the admin console.",
+            **{name: self.cleaned_data[name] for name in self.changed_data},
+        )
+
+
 @admin.register(models.ModelVersion)
-class ModelVersionAdmin(admin.ModelAdmin):
+class ModelVersionAdmin(ServiceFormAdmin):
+    """Lineage and history are read-only; notes, tags and prices change through a service
+    (audited); the status changes only through the POST actions."""
+
+    form = ModelVersionForm
     list_display = ["__str__", "organization", "status", "kind", "estimator", "created_at"]
     list_filter = ["organization", "task", "status", "kind"]
     actions = ["promote", "promote_forced", "deprecate"]
@@ -30,6 +55,9 @@ class ModelVersionAdmin(admin.ModelAdmin):
         "patch",
         "status",
         "kind",
+        "estimator",
+        "provider",
+        "external_model_id",
         "artifact_path",
         "artifact_sha256",
         "labels",
@@ -40,8 +68,16 @@ class ModelVersionAdmin(admin.ModelAdmin):
         "created_at",
     ]
 
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.kind == VersionKind.EXTERNAL:
+            return self.readonly_fields
+        return [*self.readonly_fields, *PRICE_FIELDS]  # a version trained here has no price
+
     def has_add_permission(self, request):
-        return False
+        return False  # versions are registered by training and the API's `register`
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # lineage: deprecate or archive a version, never delete it
 
     @admin.action(description="Promote: deploy fully (ends a canary / gradual rollout)")
     def promote(self, request, queryset):

@@ -75,6 +75,7 @@ class ABTestStatus(models.TextChoices):
 class DeploymentAction(models.TextChoices):
     REGISTER = "register", "Register"
     STATUS = "status", "Status change"
+    UPDATE = "update", "Details changed"
     DEPLOY = "deploy", "Deploy"
     PROMOTE = "promote", "Promote"
     ROLLBACK = "rollback", "Roll back"

@@ -9,8 +9,9 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from aiops.admin_base import HistoryAdmin
+from aiops.admin_base import HistoryAdmin, ServiceFormAdmin, ServiceModelForm
 from aiops.exceptions import DomainError
+from models_registry.choices import CLASSIFIER_TASKS, Task
 from training import estimators, models, services
 from training.choices import ReviewDecision
 from training.labels import task_label_set
@@ -96,6 +97,11 @@ class TrainingExampleAdmin(admin.ModelAdmin):
         # every example (the status filter shows rejected ones too), in queue order
         queue = training_example_review_queue(include_rejected=True)
         return queue.select_related("organization")
+
+    def save_model(self, request, obj, form, change):
+        # Every field is read-only (decisions go through the review services): never write
+        # back the whole row, which could undo a concurrent vote.
+        pass
 
     @admin.display(description="text")
     def short_text(self, obj):
@@ -219,25 +225,31 @@ class TrainingRunAdmin(HistoryAdmin):
     list_select_related = ["organization", "model_version"]
 
 
-class RetrainPolicyForm(forms.ModelForm):
+class RetrainPolicyForm(ServiceModelForm):
+    """Saved by `retrain_policy_update` when it validates: it offers only the tasks the
+    service accepts, and what the service refuses shows as form errors."""
+
+    task = forms.ChoiceField(choices=[(task, Task(task).label) for task in CLASSIFIER_TASKS])
     estimator = forms.ChoiceField(choices=[(p, p) for p in estimators.PROFILES])
 
     class Meta:
         model = models.RetrainPolicy
         fields = ["organization", "task", *services.POLICY_FIELDS]
 
-    def clean(self):
-        cleaned = super().clean()
-        changes = {k: cleaned[k] for k in services.POLICY_FIELDS if k in cleaned}
-        for name, errors in services.retrain_policy_errors(changes).items():
-            self.add_error(name, errors)
-        return cleaned
+    def save_through_service(self, actor):
+        return services.retrain_policy_update(
+            organization=self.instance.organization,
+            task=self.instance.task,
+            actor=actor,
+            **{name: self.cleaned_data[name] for name in services.POLICY_FIELDS},
+        )
 
 
 @admin.register(models.RetrainPolicy)
-class RetrainPolicyAdmin(admin.ModelAdmin):
+class RetrainPolicyAdmin(ServiceFormAdmin):
     """Editable; a save goes through `retrain_policy_update` (validation, updated_by)."""
 
+    form = RetrainPolicyForm
     list_display = [
         "organization",
         "task",
@@ -256,20 +268,3 @@ class RetrainPolicyAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         fixed = ["organization", "task"] if obj is not None else []
         return [*fixed, *self.readonly_fields]
-
-    def save_model(self, request, obj, form, change):
-        saved = services.retrain_policy_update(
-            organization=obj.organization,
-            task=obj.task,
-            actor=request.user,
-            **{name: getattr(obj, name) for name in services.POLICY_FIELDS},
-        )
-        obj.pk = saved.pk
-        obj.updated_by = saved.updated_by
-
-    def save_form(self, request, form, change):
-        return form.save(commit=False)
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        kwargs["form"] = RetrainPolicyForm
-        return super().get_form(request, obj, change=change, **kwargs)

@@ -2,7 +2,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from aiops.choices import RESOLVED_STATUSES
-from aiops.exceptions import Conflict
+from aiops.exceptions import Conflict, InvalidInput
 from aiops.models import Category, Organization, Ticket
 
 TICKET_FIELDS = (
@@ -30,6 +30,12 @@ def ticket_update(*, ticket: Ticket, **fields) -> Ticket:
     unknown = set(fields) - set(TICKET_FIELDS)
     if unknown:
         raise TypeError(f"Unknown ticket fields: {sorted(unknown)}")
+    category = fields.get("category")
+    if category is not None and category.organization_id != ticket.organization_id:
+        raise InvalidInput(
+            f"Category {category.name!r} belongs to another organization.",
+            fields={"category": ["Not a category of the ticket's organization."]},
+        )
     for name, value in fields.items():
         setattr(ticket, name, value)
     if ticket.status in RESOLVED_STATUSES and ticket.resolved_at is None:

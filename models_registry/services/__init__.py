@@ -31,6 +31,7 @@ from models_registry.services.versions import (
     model_version_deprecate,
     model_version_register,
     model_version_set_status,
+    model_version_update,
 )
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "rollout_advance",
     "model_version_register",
     "model_version_set_status",
+    "model_version_update",
     "shadow_end",
     "shadow_predict",
     "shadow_start",

@@ -1,4 +1,4 @@
-"""Model versions: register, the shared lock/event/status helpers, status changes."""
+"""Model versions: register, the shared lock/event/status helpers, status changes, edits."""
 
 from decimal import Decimal
 
@@ -219,6 +219,85 @@ def model_version_set_status(
         details={"from_status": old, "to_status": status},
     )
     return version
+
+
+_NOT_GIVEN = object()
+_MAX_PRICE = Decimal(10) ** 4  # the columns' max_digits=10, decimal_places=6
+
+
+def _price(name: str, value) -> Decimal:
+    try:
+        price = Decimal(str(value))
+    except ArithmeticError:
+        price = None
+    if price is None or not price.is_finite() or not 0 <= price < _MAX_PRICE:
+        raise InvalidInput(
+            "Prices per 1K tokens are numbers from 0 to 9999.999999.",
+            fields={name: ["A number from 0 to 9999.999999."]},
+        )
+    exact = price.quantize(Decimal("0.000001"))  # as stored
+    if exact != price:
+        raise InvalidInput(
+            "Prices per 1K tokens have at most 6 decimal places.",
+            fields={name: ["At most 6 decimal places."]},
+        )
+    return exact
+
+
+@transaction.atomic
+def model_version_update(
+    *,
+    version: ModelVersion,
+    actor=None,
+    notes=_NOT_GIVEN,
+    tags=_NOT_GIVEN,
+    input_price_per_1k=_NOT_GIVEN,
+    output_price_per_1k=_NOT_GIVEN,
+    reason: str = "",
+) -> ModelVersion:
+    """Change what may change of a version (notes, tags, token prices); its lineage and status
+    never change here. Records one audit event with each changed field's old and new value,
+    none when nothing changed. Returns the version as stored."""
+    changes = {}
+    if notes is not _NOT_GIVEN:
+        if not isinstance(notes, str):
+            raise InvalidInput("Notes are text.", fields={"notes": ["Text."]})
+        changes["notes"] = notes
+    if tags is not _NOT_GIVEN:
+        if not isinstance(tags, dict):
+            raise InvalidInput("Tags are a JSON object.", fields={"tags": ["A JSON object."]})
+        changes["tags"] = tags
+    for name, value in (
+        ("input_price_per_1k", input_price_per_1k),
+        ("output_price_per_1k", output_price_per_1k),
+    ):
+        if value is not _NOT_GIVEN:
+            changes[name] = _price(name, value)
+    current = ModelVersion.objects.select_for_update().get(pk=version.pk)
+    diff = {
+        name: [old, new] for name, new in changes.items() if (old := getattr(current, name)) != new
+    }
+    if not diff:
+        return current
+    for name, (_, new) in diff.items():
+        setattr(current, name, new)
+    current.save(update_fields=list(diff))
+    _event(
+        organization=current.organization,
+        task=current.task,
+        action=DeploymentAction.UPDATE,
+        from_version=current,
+        to_version=current,
+        actor=actor,
+        reason=reason,
+        details={
+            "changes": {
+                name: [str(old), str(new)] if isinstance(new, Decimal) else [old, new]
+                for name, (old, new) in diff.items()
+            }
+        },
+    )
+    return current
 
 
 def model_version_deprecate(*, version: ModelVersion, actor=None, reason: str = "") -> ModelVersion:

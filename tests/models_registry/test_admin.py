@@ -81,3 +81,77 @@ def test_promoting_a_worse_candidate_in_the_admin_needs_the_forced_action(admin_
     act(admin_client, "modelversion", "promote_forced", [v2.pk])
     assert Deployment.objects.get(organization=org, status="active").model_version == v2
     assert DeploymentEvent.objects.get(action="promote").details["promotion"]["forced"] is True
+
+
+def test_version_lineage_is_read_only(admin_client, org):
+    version = register(org, "1.0.0", estimator="fast")
+    url = f"/admin/models_registry/modelversion/{version.pk}/change/"
+    form = admin_client.get(url).context["adminform"].form
+    assert set(form.fields) == {"notes", "tags"}  # a version trained here has no price
+    response = admin_client.post(
+        url,
+        {
+            "estimator": "banana",
+            "status": "active",
+            "dataset_hash": "x",
+            "input_price_per_1k": "5",
+            "notes": "retrained on March data",
+            "tags": "{}",
+        },
+    )
+    assert response.status_code == 302
+    version.refresh_from_db()
+    assert (version.estimator, version.status, version.dataset_hash) == ("fast", "registered", "")
+    assert version.input_price_per_1k == 0 and version.notes == "retrained on March data"
+    assert admin_client.get("/admin/models_registry/modelversion/add/").status_code == 403
+    assert (
+        admin_client.post(f"/admin/models_registry/modelversion/{version.pk}/delete/").status_code
+        == 403
+    )
+
+
+def _external(org):
+    return register(
+        org,
+        "1.0.0",
+        task="suggestion",
+        provider="openai",
+        external_model_id="gpt-4o-mini",
+        input_price_per_1k="0.15",
+        output_price_per_1k="0.6",
+    )
+
+
+def test_a_price_change_goes_through_the_service_with_its_audit_record(
+    admin_client, admin_user, org
+):
+    version = _external(org)
+    url = f"/admin/models_registry/modelversion/{version.pk}/change/"
+    data = {"notes": "", "tags": "{}", "input_price_per_1k": "0.25", "output_price_per_1k": "0.6"}
+    assert admin_client.post(url, data).status_code == 302
+    version.refresh_from_db()
+    assert str(version.input_price_per_1k) == "0.250000"
+    event = DeploymentEvent.objects.get(action="update")
+    assert event.to_version == version and event.actor == admin_user
+    assert event.details["changes"] == {"input_price_per_1k": ["0.150000", "0.250000"]}
+    assert LogEntry.objects.get(object_id=str(version.pk)).change_message  # the admin log too
+    admin_client.post(url, data)  # nothing changed: no event
+    assert DeploymentEvent.objects.filter(action="update").count() == 1
+
+
+def test_a_negative_price_is_a_form_error(admin_client, org):
+    version = _external(org)
+    url = f"/admin/models_registry/modelversion/{version.pk}/change/"
+    response = admin_client.post(
+        url, {"notes": "", "tags": "{}", "input_price_per_1k": "-1", "output_price_per_1k": "0.6"}
+    )
+    assert response.status_code == 200
+    assert "input_price_per_1k" in response.context["adminform"].form.errors
+    bad_tags = admin_client.post(
+        url, {"notes": "", "tags": "[1]", "input_price_per_1k": "1", "output_price_per_1k": "0.6"}
+    )
+    assert bad_tags.status_code == 200 and "tags" in bad_tags.context["adminform"].form.errors
+    version.refresh_from_db()
+    assert str(version.input_price_per_1k) == "0.150000" and version.tags == {}
+    assert not DeploymentEvent.objects.filter(action="update").exists()
+    assert not LogEntry.objects.exists()

@@ -152,3 +152,85 @@ def test_retrain_policy_is_edited_in_the_admin_through_the_service(org, staff_cl
     assert bad.status_code == 200  # the form shows the error
     policy.refresh_from_db()
     assert policy.estimator == "fast"
+
+
+def _policy_form(org, **overrides):
+    return {
+        "organization": org.pk,
+        "task": "category",
+        "enabled": "on",
+        "accuracy_threshold": 0.9,
+        "accuracy_window_hours": 12,
+        "accuracy_min_samples": 20,
+        "min_new_examples": 300,
+        "interval_hours": 6,
+        "estimator": "fast",
+        "on_better_candidate": "canary",
+        "candidate_percentage": 15,
+        "min_improvement": 0.01,
+        "label_noise_action": "exclude",
+        **overrides,
+    }
+
+
+def test_retrain_policy_add_form_offers_only_classifier_tasks(org, staff_client):
+    from training.models import RetrainPolicy
+
+    page = staff_client.get("/admin/training/retrainpolicy/add/")
+    offered = [value for value, _ in page.context["adminform"].form.fields["task"].choices]
+    assert offered == ["category", "priority", "sentiment"]
+    response = staff_client.post(
+        "/admin/training/retrainpolicy/add/", _policy_form(org, task="suggestion")
+    )
+    assert response.status_code == 200
+    assert "task" in response.context["adminform"].form.errors
+    assert not RetrainPolicy.objects.exists() and not LogEntry.objects.exists()
+
+
+def test_retrain_policy_refused_by_the_service_is_a_form_error(org, staff_client):
+    from training.models import RetrainPolicy
+
+    response = staff_client.post(
+        "/admin/training/retrainpolicy/add/", _policy_form(org, accuracy_threshold=2)
+    )
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert (
+        "accuracy_threshold" in form.errors and "Invalid retrain policy." in form.non_field_errors()
+    )
+    assert not RetrainPolicy.objects.exists()
+    staff_client.post("/admin/training/retrainpolicy/add/", _policy_form(org))
+    duplicate = staff_client.post("/admin/training/retrainpolicy/add/", _policy_form(org))
+    assert duplicate.status_code == 200 and duplicate.context["adminform"].form.errors
+    assert RetrainPolicy.objects.count() == 1
+
+
+def test_retrain_policy_saved_through_the_service_is_logged(org, staff_client):
+    from training.models import RetrainPolicy
+
+    response = staff_client.post("/admin/training/retrainpolicy/add/", _policy_form(org))
+    assert response.status_code == 302
+    policy = RetrainPolicy.objects.get()
+    assert policy.updated_by == staff_client.user
+    form = _policy_form(org, min_new_examples=500)
+    del form["organization"], form["task"]  # read-only once it exists
+    changed = staff_client.post(f"/admin/training/retrainpolicy/{policy.pk}/change/", form)
+    assert changed.status_code == 302
+    policy.refresh_from_db()
+    assert policy.min_new_examples == 500
+    entries = LogEntry.objects.filter(object_id=str(policy.pk)).order_by("action_time")
+    assert [entry.action_flag for entry in entries] == [1, 2]  # addition, change
+
+
+def test_saving_an_example_page_writes_nothing(org, staff_client):
+    example = _examples(org)[0]
+    before = TrainingExample.objects.get(pk=example.pk).updated_at
+    url = f"/admin/training/trainingexample/{example.pk}/change/"
+    (events,) = staff_client.get(url).context["inline_admin_formsets"]
+    management = events.formset.management_form
+    data = {management[name].html_name: management[name].value() for name in management.fields}
+    response = staff_client.post(url, data)
+    assert response.status_code == 302
+    example.refresh_from_db()
+    assert example.updated_at == before  # no whole-row write (which could undo a vote)
+    assert LogEntry.objects.filter(object_id=str(example.pk)).exists()  # logged as before
