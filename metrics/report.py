@@ -199,6 +199,7 @@ def _timeline(by_bucket: dict[tuple, Tally]) -> list[dict]:
         for key, part in by_bucket.items():
             if key[0] == start and key[1] == "category":
                 classification.merge(part)
+        figures = _classifier(classification)
         rows.append(
             {
                 "period_start": start,
@@ -208,8 +209,8 @@ def _timeline(by_bucket: dict[tuple, Tally]) -> list[dict]:
                 "cost_usd": round(float(tally.cost_usd), 6),
                 "classification": {
                     "total": classification.inferences,
-                    "accuracy": _classifier(classification)["accuracy"],
-                    "estimated_accuracy": _classifier(classification)["estimated_accuracy"],
+                    "accuracy": figures["accuracy"],
+                    "estimated_accuracy": figures["estimated_accuracy"],
                 },
             }
         )
