@@ -60,13 +60,16 @@ def histogram(latencies: Iterable[float]) -> list[int]:
 
 def merge(histograms: Iterable[Sequence[int]]) -> list[int]:
     """Slot-wise sum; shorter histograms are padded with zeros."""
-    total = [0] * SLOT_COUNT
+    padded = []
     for counts in histograms:
         if len(counts) > SLOT_COUNT:
             raise ValueError(f"histogram has {len(counts)} slots, at most {SLOT_COUNT}")
-        for i, count in enumerate(counts):
-            total[i] += count
-    return total
+        padded.append(
+            counts if len(counts) == SLOT_COUNT else [*counts] + [0] * (SLOT_COUNT - len(counts))
+        )
+    if not padded:
+        return [0] * SLOT_COUNT
+    return [sum(column) for column in zip(*padded, strict=True)]
 
 
 def nearest_rank(q: float, n: int) -> int:

@@ -1,6 +1,8 @@
 """The metrics API's answer: figures per operation, cost, label-free accuracy estimates, drift,
 and the system's health built on the registry's per-version health."""
 
+import time
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,11 +15,14 @@ from metrics.selectors import (
     TIMELINE_BUCKET,
     VersionFacts,
     Window,
+    live_from_for,
+    live_signature,
     tallies,
     totals_by,
     version_facts,
     window_for,
 )
+from metrics.services import rollup_generation
 from metrics.tally import Tally
 from models_registry.choices import CLASSIFIER_TASKS
 from models_registry.models import ModelVersion
@@ -168,18 +173,21 @@ def _estimation(version: VersionFacts, buckets: list[tuple]) -> dict:
     }
 
 
-def _monitoring(by_bucket: dict[tuple, Tally], versions: dict[int, VersionFacts]) -> list[dict]:
+def _monitoring(
+    by_bucket: dict[tuple, Tally],
+    per_task_version: dict[tuple, Tally],
+    versions: dict[int, VersionFacts],
+) -> list[dict]:
     """Drift and label-free accuracy per classifier version that served in the window."""
-    per_version = totals_by(by_bucket, 1, 2)
+    periods: dict[int, list] = defaultdict(list)
+    for (start, _, version_id), tally in by_bucket.items():
+        periods[version_id].append((start, tally))
     report = []
-    for (task, version_id), tally in sorted(per_version.items(), key=lambda kv: kv[0]):
+    for (task, version_id), tally in sorted(per_task_version.items(), key=lambda kv: kv[0]):
         if task not in CLASSIFIER_TASKS or version_id not in versions:
             continue
         version = versions[version_id]
-        buckets = sorted(
-            ((key[0], t) for key, t in by_bucket.items() if key[2] == version_id),
-            key=lambda pair: pair[0] or datetime.min,
-        )
+        buckets = sorted(periods[version_id], key=lambda pair: pair[0] or datetime.min)
         report.append(
             {
                 "task": task,
@@ -194,11 +202,9 @@ def _monitoring(by_bucket: dict[tuple, Tally], versions: dict[int, VersionFacts]
 
 def _timeline(by_bucket: dict[tuple, Tally]) -> list[dict]:
     rows = []
-    for (start,), tally in sorted(totals_by(by_bucket, 0).items(), key=lambda kv: kv[0]):
-        classification = Tally()
-        for key, part in by_bucket.items():
-            if key[0] == start and key[1] == "category":
-                classification.merge(part)
+    per_bucket_task = totals_by(by_bucket, 0, 1)
+    for (start,), tally in sorted(totals_by(per_bucket_task, 0).items(), key=lambda kv: kv[0]):
+        classification = per_bucket_task.get((start, "category")) or Tally()
         figures = _classifier(classification)
         rows.append(
             {
@@ -226,6 +232,7 @@ def _slow_health(organization) -> dict:
         health = {
             "versions": model_version_health_list(organization=organization),
             "retrain": retrain_recommendations(organization=organization),
+            "computed_at": time.time(),
         }
         cache.set(key, health, HEALTH_CACHE_SECONDS)
     return health
@@ -326,6 +333,44 @@ def retrain_recommendations(*, organization) -> list[str]:
     return recommendations
 
 
+def metrics_report_cached(*, organization, query: MetricsQuery, now: datetime) -> dict:
+    """`metrics_report`, from the cache while nothing under it changed: the key holds the
+    rollup generation, where the live hours start, the live rows' signature and the health
+    snapshot's time, so a new inference, outcome or rebuild computes a new answer. Only where
+    the cache is shared (AIOPS_METRICS_CACHE); `to` is always now."""
+    if not settings.AIOPS_METRICS_CACHE:
+        return metrics_report(organization=organization, query=query, now=now)
+    window = window_for(period=query.period, now=now, start=query.start, end=query.end)
+    live_from = live_from_for(window)
+    version_id = query.model_version.pk if query.model_version else None
+    parts = (
+        "metrics:report",
+        organization.pk,
+        rollup_generation(organization.pk),
+        int(live_from.timestamp()),
+        *live_signature(
+            organization_id=organization.pk,
+            start=live_from,
+            end=window.end,
+            task=query.task,
+            version_id=version_id,
+        ),
+        _slow_health(organization)["computed_at"],
+        query.period,
+        window.start and int(window.start.timestamp()),
+        query.end and int(window.end.timestamp()),
+        query.task,
+        version_id,
+        query.include_details,
+    )
+    key = ":".join(str(part) for part in parts)
+    report = cache.get(key)
+    if report is None:
+        report = metrics_report(organization=organization, query=query, now=now)
+        cache.set(key, report, HEALTH_CACHE_SECONDS)
+    return {**report, "to": window.end}
+
+
 def metrics_report(*, organization, query: MetricsQuery, now: datetime) -> dict:
     window: Window = window_for(period=query.period, now=now, start=query.start, end=query.end)
     bucket = TIMELINE_BUCKET[query.period]
@@ -336,17 +381,16 @@ def metrics_report(*, organization, query: MetricsQuery, now: datetime) -> dict:
         version_id=query.model_version.pk if query.model_version else None,
         bucket=bucket,
     )
-    per_task = totals_by(by_bucket, 1)
-    per_version = totals_by(by_bucket, 2)
+    per_task_version = totals_by(by_bucket, 1, 2)
+    per_task = totals_by(per_task_version, 0)
+    per_version = totals_by(per_task_version, 1)
     versions = version_facts([v for (v,) in per_version])
-    everything = Tally()
-    for tally in per_task.values():
-        everything.merge(tally)
+    everything = Tally.total(list(per_task.values()))
 
     def task_tally(task: str) -> Tally:
         return per_task.get((task,)) or Tally()
 
-    monitoring = _monitoring(by_bucket, versions)
+    monitoring = _monitoring(by_bucket, per_task_version, versions)
     cost = _cost(everything)
     cost["by_model_version"] = [
         {"task": versions[v].task, "version": versions[v].version, "inferences": t.inferences}

@@ -7,10 +7,12 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Count, Max
 
 from metrics.models import MetricRollup
 from metrics.services import HOUR, hour_floor, rollup_generation, rollup_live_from, tally_logs
 from metrics.tally import SUMMED, Tally
+from models_registry.choices import Task
 from models_registry.models import InferenceLog, ModelVersion
 
 PERIODS = {
@@ -64,13 +66,6 @@ def bucket_of(hour: datetime, bucket: str | None) -> datetime | None:
     return hour if bucket == "hour" else None
 
 
-def _merge_into(target: dict, key: tuple, tally: Tally) -> None:
-    if key in target:
-        target[key].merge(tally)
-    else:
-        target[key] = tally
-
-
 def _closed_tallies(
     *, organization_id: int, start, end, task, version_id, bucket
 ) -> dict[tuple, Tally]:
@@ -81,11 +76,31 @@ def _closed_tallies(
         rollups = rollups.filter(task=task)
     if version_id:
         rollups = rollups.filter(model_version_id=version_id)
-    grouped: dict[tuple, Tally] = {}
+    groups: dict[tuple, list[Tally]] = defaultdict(list)
     for values in rollups.values(*ROLLUP_FIELDS).iterator(2000):
         key = (bucket_of(values["hour"], bucket), values["task"], values["model_version_id"])
-        _merge_into(grouped, key, Tally.from_values(values))
-    return grouped
+        groups[key].append(Tally.from_values(values))
+    return {key: Tally.total(group) for key, group in groups.items()}
+
+
+def live_from_for(window: Window) -> datetime:
+    return max(rollup_live_from(), window.start) if window.start else rollup_live_from()
+
+
+def live_logs(*, organization_id: int, start, end, task=None, version_id=None):
+    """The inference logs read live (not rolled up yet); every task listed when none is
+    given, so the (organization, task, created_at) index serves the range."""
+    logs = InferenceLog.objects.filter(
+        organization_id=organization_id, created_at__gte=start, created_at__lt=end
+    )
+    logs = logs.filter(task=task) if task else logs.filter(task__in=Task.values)
+    return logs.filter(model_version_id=version_id) if version_id else logs
+
+
+def live_signature(**live) -> tuple:
+    """What changes whenever the live rows do: their count, newest id and newest outcome."""
+    row = live_logs(**live).aggregate(n=Count("pk"), last=Max("pk"), judged=Max("outcome_at"))
+    return row["n"], row["last"], row["judged"] and row["judged"].timestamp()
 
 
 def tallies(
@@ -97,7 +112,7 @@ def tallies(
     bucket: str | None = None,
 ) -> dict[tuple, Tally]:
     """Tallies by (bucket start or None, task, model version id) over the window."""
-    live_from = max(rollup_live_from(), window.start) if window.start else rollup_live_from()
+    live_from = live_from_for(window)
     closed_end = min(live_from, hour_ceil(window.end))
     grouped: dict[tuple, Tally] = {}
     if window.start is None or closed_end > window.start:
@@ -109,7 +124,7 @@ def tallies(
             "version_id": version_id,
             "bucket": bucket,
         }
-        if settings.AIOPS_METRICS_CACHE_CLOSED_HOURS:
+        if settings.AIOPS_METRICS_CACHE:
             parts = ("metrics:closed", rollup_generation(organization_id), *closed.values())
             key = ":".join(
                 str(int(p.timestamp())) if isinstance(p, datetime) else str(p) for p in parts
@@ -120,24 +135,25 @@ def tallies(
                 cache.set(key, grouped, CLOSED_CACHE_SECONDS)
         else:
             grouped = _closed_tallies(**closed)
-    logs = InferenceLog.objects.filter(
-        organization_id=organization_id, created_at__gte=live_from, created_at__lt=window.end
+    logs = live_logs(
+        organization_id=organization_id,
+        start=live_from,
+        end=window.end,
+        task=task,
+        version_id=version_id,
     )
-    if task:
-        logs = logs.filter(task=task)
-    if version_id:
-        logs = logs.filter(model_version_id=version_id)
     for (hour, task_, version), tally in tally_logs(logs, organization_id=organization_id).items():
-        _merge_into(grouped, (bucket_of(hour, bucket), task_, version), tally)
+        key = (bucket_of(hour, bucket), task_, version)
+        grouped[key] = grouped[key].merge(tally) if key in grouped else tally
     return grouped
 
 
 def totals_by(tallies_: dict[tuple, Tally], *positions: int) -> dict[tuple, Tally]:
     """Merge tallies over the key positions not named (0 bucket, 1 task, 2 version id)."""
-    merged: dict[tuple, Tally] = defaultdict(Tally)
+    groups: dict[tuple, list[Tally]] = defaultdict(list)
     for key, tally in tallies_.items():
-        merged[tuple(key[p] for p in positions)].merge(tally)
-    return dict(merged)
+        groups[tuple(key[p] for p in positions)].append(tally)
+    return {key: Tally.total(group) for key, group in groups.items()}
 
 
 @dataclass(frozen=True)

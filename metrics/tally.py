@@ -113,16 +113,25 @@ class Tally:
                 self.unjudged_expected_correct += bin_accuracy[index] if calibrated else confidence
 
     def merge(self, other: "Tally") -> "Tally":
-        for name in SUMMED:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.latency_histogram = latency.merge([self.latency_histogram, other.latency_histogram])
-        self.label_counts.update(other.label_counts)
-        if other.confidence_bins:
-            mine = self.confidence_bins or [0] * len(other.confidence_bins)
-            self.confidence_bins = [
-                a + b for a, b in zip(mine, other.confidence_bins, strict=False)
-            ]
+        """Add `other` into this tally."""
+        self.__dict__.update(Tally.total([self, other]).__dict__)
         return self
+
+    @classmethod
+    def total(cls, tallies: list["Tally"]) -> "Tally":
+        """The tally of all of them, in one pass (cheaper than merging them pairwise)."""
+        result = cls()
+        for name in SUMMED:
+            setattr(result, name, sum((getattr(t, name) for t in tallies), getattr(result, name)))
+        result.latency_histogram = latency.merge(t.latency_histogram for t in tallies)
+        labels = result.label_counts
+        for tally in tallies:
+            for label, count in tally.label_counts.items():
+                labels[label] = labels.get(label, 0) + count
+        bins = [t.confidence_bins for t in tallies if t.confidence_bins]
+        if bins and all(len(b) == len(bins[0]) for b in bins):
+            result.confidence_bins = [sum(column) for column in zip(*bins, strict=True)]
+        return result
 
     @classmethod
     def from_values(cls, values: dict) -> "Tally":

@@ -156,12 +156,10 @@ AIOPS_DRIFT_JS_WARN = env.float("AIOPS_DRIFT_JS_WARN", default=0.1)
 AIOPS_DRIFT_JS_ALERT = env.float("AIOPS_DRIFT_JS_ALERT", default=0.2)
 AIOPS_DRIFT_PSI_MODERATE = env.float("AIOPS_DRIFT_PSI_MODERATE", default=0.1)
 AIOPS_DRIFT_PSI_MAJOR = env.float("AIOPS_DRIFT_PSI_MAJOR", default=0.25)
-# The metrics API caches its reads of closed (rolled-up) hours where the cache is shared by
-# every process (Redis), so a rebuild in the worker retires them everywhere; not in a
-# per-process cache, where it could not.
-AIOPS_METRICS_CACHE_CLOSED_HOURS = env.bool(
-    "AIOPS_METRICS_CACHE_CLOSED_HOURS", default=bool(REDIS_URL)
-)
+# The metrics API caches its reads of closed (rolled-up) hours, and whole answers until the
+# data under them changes, where the cache is shared by every process (Redis), so a rebuild in
+# the worker retires them everywhere; not in a per-process cache, where it could not.
+AIOPS_METRICS_CACHE = env.bool("AIOPS_METRICS_CACHE", default=bool(REDIS_URL))
 # GET /metrics (Prometheus text format) answers only this bearer token; off while unset.
 AIOPS_PROMETHEUS_TOKEN = env("AIOPS_PROMETHEUS_TOKEN", default="")
 AIOPS_PROMETHEUS_CACHE_SECONDS = env.int("AIOPS_PROMETHEUS_CACHE_SECONDS", default=10)

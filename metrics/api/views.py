@@ -71,7 +71,7 @@ class MetricsView(TenantAPIView):
     def get(self, request):
         params = serializers.MetricsQuerySerializer(data=_renamed(request.query_params.dict()))
         params.is_valid(raise_exception=True)
-        body = report.metrics_report(
+        body = report.metrics_report_cached(
             organization=self.organization,
             query=self._query(params.validated_data),
             now=timezone.now(),

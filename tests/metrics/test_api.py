@@ -173,3 +173,19 @@ def test_query_count_is_pinned(trained_org, make_client, django_assert_max_num_q
         # watermark, confidence edges, suggestions used, the live rows, the versions' facts
         with django_assert_max_num_queries(5):
             assert client.get(URL, {"includeDetails": details}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_cached_answer_changes_with_every_new_inference_and_outcome(
+    settings, trained_org, make_client
+):
+    settings.AIOPS_METRICS_CACHE = True
+    client = make_client(trained_org, "agent")
+    classify_and_judge(client, n=2, wrong=0)
+    first = client.get(URL).json()["metrics"]["classification"]
+    assert client.get(URL).json()["metrics"]["classification"] == first  # from the cache
+    answer = client.post("/api/ai/classify", {"subject": "Refund please"}, format="json")
+    assert client.get(URL).json()["metrics"]["classification"]["total"] == first["total"] + 1
+    body = {"operationType": "classification", "operationId": answer.json()["operationId"]}
+    client.post("/api/ai/feedback", body | {"feedback": "positive"}, format="json")
+    assert client.get(URL).json()["metrics"]["classification"]["judged"] == first["judged"] + 1
