@@ -30,6 +30,7 @@ from models_registry.selectors.stats import Accuracy, health_status, model_versi
 from training.selectors import retrain_facts, retrain_policy_get
 
 HEALTH_CACHE_SECONDS = 30
+HEALTH_STALE_SECONDS = 600  # how long a snapshot may serve while one request recomputes it
 
 
 @dataclass(frozen=True)
@@ -225,16 +226,19 @@ def _timeline(by_bucket: dict[tuple, Tally]) -> list[dict]:
 
 def _slow_health(organization) -> dict:
     """The registry's health of each serving version and the retrain policy's verdicts: read
-    from the raw logs, so cached for HEALTH_CACHE_SECONDS."""
+    from the raw logs, so cached, and recomputed HEALTH_CACHE_SECONDS after by one request
+    while the others go on with the last snapshot (no stampede on the raw logs)."""
     key = f"metrics:health:{organization.pk}"
     health = cache.get(key)
-    if health is None:
+    stale = health is None or time.time() - health["computed_at"] > HEALTH_CACHE_SECONDS
+    if stale and (health is None or cache.add(f"{key}:refresh", 1, HEALTH_CACHE_SECONDS)):
         health = {
             "versions": model_version_health_list(organization=organization),
             "retrain": retrain_recommendations(organization=organization),
             "computed_at": time.time(),
         }
-        cache.set(key, health, HEALTH_CACHE_SECONDS)
+        cache.set(key, health, HEALTH_STALE_SECONDS)
+        cache.delete(f"{key}:refresh")
     return health
 
 
@@ -244,7 +248,7 @@ DRIFT_PENALTY = {"warn": 5, "alert": 15, "moderate": 5, "major": 15}
 def system_health(*, organization, monitoring: list[dict]) -> dict:
     """The registry's health of every serving version, weighted by its share of traffic, less
     penalties for drift and concept drift seen in the window; each issue with what to do.
-    The registry's part is up to HEALTH_CACHE_SECONDS old."""
+    The registry's part is a snapshot about HEALTH_CACHE_SECONDS old (see _slow_health)."""
     slow = _slow_health(organization)
     versions = [h for h in slow["versions"] if h["score"] is not None]
     issues, recommendations = [], []
