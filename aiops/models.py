@@ -99,6 +99,8 @@ class Ticket(models.Model):
         indexes = [
             models.Index(fields=["organization", "status"], name="ticket_org_status"),
             models.Index(fields=["organization", "-created_at"], name="ticket_org_created"),
+            # a customer's tickets: the filter, and the names a suggested reply redacts
+            models.Index(fields=["organization", "customer_ref"], name="ticket_org_customer"),
         ]
 
     def __str__(self) -> str:

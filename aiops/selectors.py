@@ -101,5 +101,32 @@ def ticket_resolution_documents(organization_id: int) -> list[tuple[int, str, st
     return [(pk, f"{subject}\n{body}", resolution) for pk, subject, body, resolution in rows]
 
 
+CUSTOMER_TICKETS_READ = 20
+
+
+def ticket_customer_texts(
+    *, organization: Organization, ticket_id: int
+) -> tuple[list[str], list[str]] | None:
+    """(what the customer wrote, the replies they got) over a ticket and that customer's
+    latest other tickets (same customer ref): where their name shows. None when the ticket
+    is not this organization's."""
+    ticket = (
+        Ticket.objects.filter(organization=organization, pk=ticket_id)
+        .values("subject", "body", "resolution", "customer_ref")
+        .first()
+    )
+    if ticket is None:
+        return None
+    rows = [(ticket["subject"], ticket["body"], ticket["resolution"])]
+    if ticket["customer_ref"]:
+        rows += (
+            Ticket.objects.filter(organization=organization, customer_ref=ticket["customer_ref"])
+            .exclude(pk=ticket_id)
+            .order_by("-created_at", "-pk")
+            .values_list("subject", "body", "resolution")[: CUSTOMER_TICKETS_READ - 1]
+        )
+    return [f"{s}\n{b}".strip() for s, b, _ in rows], [r for *_, r in rows if r]
+
+
 def heartbeat_at(*, name: str) -> datetime | None:
     return Heartbeat.objects.filter(name=name).values_list("beat_at", flat=True).first()

@@ -19,5 +19,5 @@ def register_document_source(task: str, source: DocumentSource) -> None:
 def document_rows(*, organization_id: int, task: str) -> list[tuple[int, str, str]]:
     source = _sources.get(task)
     if source is None:
-        raise InvalidInput(f"No document source is registered for {task!r}.")
+        raise InvalidInput(f"No document source is registered for task {task}.")
     return source(organization_id)

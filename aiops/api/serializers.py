@@ -10,6 +10,15 @@ class OperationInputSerializer(serializers.Serializer):
     body = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
 
 
+class ClassifyInputSerializer(OperationInputSerializer):
+    include = serializers.ListField(
+        child=serializers.ChoiceField(choices=["priority", "sentiment"]),
+        required=False,
+        max_length=2,
+        help_text="Also answer these tasks, each with its own deployed model.",
+    )
+
+
 class _OperationOut(serializers.Serializer):
     operation_id = serializers.IntegerField(source="pk")
     ticket_id = serializers.IntegerField(allow_null=True)
@@ -28,6 +37,35 @@ class ClassificationSerializer(_OperationOut):
     corrected_category = serializers.CharField(
         source="corrected_category.name", allow_null=True, default=None
     )
+
+
+class TaskAnswerSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    confidence = serializers.FloatField()
+    model_version = serializers.CharField()
+    operation_id = serializers.IntegerField(
+        allow_null=True, help_text="The sentiment operation, for feedback; null for priority."
+    )
+
+
+class ClassifyResultSerializer(ClassificationSerializer):
+    """The classification; with `include`, also each included task's answer (null when that
+    task has no model to answer, the reason in `unavailable`)."""
+
+    priority = TaskAnswerSerializer(required=False, allow_null=True)
+    sentiment = TaskAnswerSerializer(required=False, allow_null=True)
+    unavailable = serializers.DictField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Per included task without an answer, why (e.g. no model deployed).",
+    )
+
+    def to_representation(self, instance):
+        data = ClassificationSerializer(instance.classification).data
+        for task, answer in instance.answers.items():
+            data[task] = None if answer is None else TaskAnswerSerializer(answer).data
+        data["unavailable"] = instance.unavailable
+        return data
 
 
 class SuggestionSerializer(_OperationOut):

@@ -23,12 +23,26 @@ class _OperationView(TenantAPIView):
 
 
 @extend_schema(
-    request=serializers.OperationInputSerializer,
-    responses={201: serializers.ClassificationSerializer},
+    request=serializers.ClassifyInputSerializer,
+    responses={201: serializers.ClassifyResultSerializer},
 )
 class ClassifyView(_OperationView):
-    operation = operations.classify
     output = serializers.ClassificationSerializer
+
+    def post(self, request):
+        data = serializers.ClassifyInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        include = data.validated_data.pop("include", None)
+        source = operations.operation_input(organization=self.organization, **data.validated_data)
+        if not include:  # the hot path, as the other operations
+            record = operations.classify(organization=self.organization, source=source)
+            return Response(self.output(record).data, status=status.HTTP_201_CREATED)
+        result = operations.classify_including(
+            organization=self.organization, source=source, include=include
+        )
+        return Response(
+            serializers.ClassifyResultSerializer(result).data, status=status.HTTP_201_CREATED
+        )
 
 
 @extend_schema(

@@ -5,10 +5,12 @@ latency recorded leaves out any model load."""
 
 import hashlib
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
 
+from aiops import redaction
 from aiops.exceptions import InvalidInput, NotFound, Unavailable
 from aiops.models import (
     Category,
@@ -18,9 +20,10 @@ from aiops.models import (
     Suggestion,
     Ticket,
 )
+from aiops.selectors import ticket_customer_texts
 from models_registry.choices import Task
 from models_registry.services import Served, inference_log_record, inference_serve
-from models_registry.serving import predict_label
+from models_registry.serving import ModelUnavailable, predict_label
 
 MAX_INPUT_CHARS = 20_000
 
@@ -85,18 +88,8 @@ def _record(
     """The inference log row and the operation row, in one transaction."""
     route = served.route
     with transaction.atomic():
-        log = inference_log_record(
-            organization=organization,
-            model_version=route.version,
-            latency_ms=(time.perf_counter() - started) * 1000 - served.load_ms,
-            predicted_label=label,
-            confidence=confidence,
-            unit_id=source.unit_id,
-            arm=route.arm,
-            ab_test=route.ab_test,
-            shadow=route.shadow,
-            shadow_text=source.text,
-            tokens_in=_tokens(source.text),
+        log = _log(
+            organization, served, source, label=label, confidence=confidence, started=started
         )
         return model.objects.create(
             organization=organization,
@@ -109,6 +102,23 @@ def _record(
             inference_log=log,
             **fields,
         )
+
+
+def _log(organization, served: Served, source: OperationInput, *, label, confidence, started):
+    route = served.route
+    return inference_log_record(
+        organization=organization,
+        model_version=route.version,
+        latency_ms=(time.perf_counter() - started) * 1000 - served.load_ms,
+        predicted_label=label,
+        confidence=confidence,
+        unit_id=source.unit_id,
+        arm=route.arm,
+        ab_test=route.ab_test,
+        shadow=route.shadow,
+        shadow_text=source.text,
+        tokens_in=_tokens(source.text),
+    )
 
 
 def _classifier(text: str):
@@ -132,6 +142,69 @@ def classify(*, organization: Organization, source: OperationInput) -> Classific
         started=started,
         category=category,
     )
+
+
+# What classify can answer beside the category (`include`), each by its own task's model.
+CLASSIFY_INCLUDES = (Task.PRIORITY, Task.SENTIMENT)
+
+
+@dataclass(frozen=True)
+class TaskAnswer:
+    label: str
+    confidence: float
+    model_version: str
+    # The operation record to give feedback on (sentiment); priority has none.
+    operation_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ClassifyResult:
+    classification: Classification
+    # Per included task its answer, or None when it has no model to answer (see unavailable).
+    answers: dict[str, TaskAnswer | None]
+    unavailable: dict[str, str]
+
+
+def _priority(*, organization: Organization, source: OperationInput) -> TaskAnswer:
+    """Priority has no operation record: its inference log row is the record."""
+    started = time.perf_counter()
+    served = _serve(organization, Task.PRIORITY, source, _classifier(source.text))
+    label, confidence = served.output
+    _log(organization, served, source, label=label, confidence=confidence, started=started)
+    return TaskAnswer(label, confidence, served.route.version.version)
+
+
+def _sentiment(*, organization: Organization, source: OperationInput) -> TaskAnswer:
+    record = analyze_sentiment(organization=organization, source=source)
+    return TaskAnswer(
+        record.sentiment, record.confidence, record.model_version.version, operation_id=record.pk
+    )
+
+
+_INCLUDED = {Task.PRIORITY: _priority, Task.SENTIMENT: _sentiment}
+
+
+def classify_including(
+    *, organization: Organization, source: OperationInput, include: Sequence[str]
+) -> ClassifyResult:
+    """Classify, then answer each task of `include` (priority, sentiment) with that task's
+    routed version, logged as its own inference (sentiment also as its operation record). A
+    task that cannot answer (no model deployed, or none that loads) is None with the reason,
+    and the classification stands."""
+    unknown = [task for task in include if task not in CLASSIFY_INCLUDES]
+    if unknown:
+        raise InvalidInput(
+            f"Classify can include {', '.join(CLASSIFY_INCLUDES)}, not {', '.join(unknown)}.",
+            fields={"include": [f"Must be among: {', '.join(CLASSIFY_INCLUDES)}."]},
+        )
+    classification = classify(organization=organization, source=source)
+    answers, unavailable = {}, {}
+    for task in dict.fromkeys(include):
+        try:
+            answers[task] = _INCLUDED[task](organization=organization, source=source)
+        except (Unavailable, ModelUnavailable) as error:
+            answers[task], unavailable[task] = None, error.message
+    return ClassifyResult(classification, answers, unavailable)
 
 
 def analyze_sentiment(*, organization: Organization, source: OperationInput) -> SentimentAnalysis:
@@ -171,6 +244,32 @@ def suggest(*, organization: Organization, source: OperationInput, k: int = 3) -
         label=f"ticket:{best['ticket_id']}",
         confidence=best["score"],
         started=started,
-        content=best["resolution"],
+        content=_reply_for(
+            organization, source, ticket_id=best["ticket_id"], reply=best["resolution"]
+        ),
         source_references=[{"ticket_id": m["ticket_id"], "score": m["score"]} for m in matches],
+    )
+
+
+def _customer(organization: Organization, ticket_id: int) -> redaction.CustomerName | None:
+    texts = ticket_customer_texts(organization=organization, ticket_id=ticket_id)
+    return redaction.customer_name(texts=texts[0], replies=texts[1]) if texts else None
+
+
+def _reply_for(
+    organization: Organization, source: OperationInput, *, ticket_id: int, reply: str
+) -> str:
+    """Another ticket's resolution, fit to be shown for this one: its customer's personal data
+    replaced, their name by this ticket's customer's first name (the stored resolution stays
+    as written)."""
+    origin = _customer(organization, ticket_id)
+    if source.ticket is not None:
+        current = _customer(organization, source.ticket.pk)
+    else:
+        current = redaction.customer_name(texts=[source.text])
+    return redaction.redact(
+        reply,
+        customer=current.first if current else None,
+        customer_names=(origin.full, origin.first) if origin else (),
+        other_names=(origin.last,) if origin else (),
     )

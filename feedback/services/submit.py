@@ -13,7 +13,7 @@ import functools
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Subquery
+from django.db.models import Case, Subquery, When
 from django.utils import timezone
 
 from aiops.choices import SentimentLabel
@@ -94,8 +94,11 @@ def _operation_read(*, organization, operation_type: str, operation_id: int, cat
     fields = (*verdicts.OPERATION_FIELDS, *READ_FIELDS, verdicts.PREDICTION_FIELD[operation_type])
     extra = {}
     if category is not None:
-        named = Category.objects.filter(organization=organization, name=category)
+        # Matched case-insensitively ("billing" names "Billing"), an exact match first.
+        named = Category.objects.filter(organization=organization, name__iexact=category)
+        named = named.order_by(Case(When(name=category, then=0), default=1), "pk")
         extra["correction_id"] = Subquery(named.values("pk")[:1])
+        extra["correction_name"] = Subquery(named.values("name")[:1])
     rows = model.objects.filter(organization=organization, pk=operation_id).values(*fields, **extra)
     # Not .first(): its ORDER BY costs more to compile than the query takes to run.
     row = next(iter(rows), None)
@@ -228,6 +231,9 @@ def feedback_submit(
         operation_id=operation_id,
         category=corrected_category,
     )
+    if corrected_category is not None and operation["correction_name"] is not None:
+        # The category's own spelling is what the operation, the vote and the outcome get.
+        corrected_category = given["corrected_category"] = operation["correction_name"]
     verdict = verdicts.verdict(
         operation_type=operation_type,
         operation=operation,

@@ -75,7 +75,7 @@ def ab_test_get(*, organization, ab_test_id: int | None = None, task: str = "cat
         raise NotFound(
             f"A/B test {ab_test_id} not found."
             if ab_test_id is not None
-            else f"No A/B test for task {task!r}."
+            else f"No A/B test for task {task}."
         )
     return found
 

@@ -69,7 +69,7 @@ def inference_serve(
     route = route_for_unit(organization=organization, task=task, unit_id=unit_id)
     if route is None:
         raise Unavailable(
-            f"No model is deployed for task {task!r} yet: train one first (POST /api/ai/train)."
+            f"No model is deployed for task {task} yet: train one first (POST /api/ai/train)."
         )
     load_ms = 0.0
     failures = []

@@ -38,6 +38,13 @@ def test_classify_without_model_is_409(agent_client):
     assert "train" in response.json()["message"]
 
 
+def test_409_without_model_names_the_task_value_not_its_enum(agent_client):
+    response = agent_client.post("/api/ai/classify", {"subject": "Hello"}, format="json")
+    assert response.status_code == 409
+    message = response.json()["message"]
+    assert "task category" in message and "Task." not in message
+
+
 def test_unexpected_error_is_json_500(agent_client):
     client = APIClient(raise_request_exception=False)
     client.credentials(**agent_client._credentials)

@@ -93,7 +93,12 @@ def test_suggest_returns_resolutions_of_similar_resolved_tickets(trained_org, ag
     refs = body["sourceReferences"]
     assert refs and all(ref["ticketId"] != open_ticket.pk for ref in refs)
     best = Ticket.objects.get(pk=refs[0]["ticketId"])
-    assert best.status in ("resolved", "closed") and best.resolution == body["suggestion"]
+    assert best.status in ("resolved", "closed")
+    # Its resolution, line for line, but for the greeting and its customer's details
+    # (tests/aiops/test_suggest_redaction.py).
+    lines, suggested = best.resolution.splitlines(), body["suggestion"].splitlines()
+    assert len(suggested) == len(lines)
+    assert [s for s in suggested[1:] if "[" not in s] == [s for s in lines[1:] if s in suggested]
     assert Suggestion.objects.filter(pk=body["operationId"], ticket=open_ticket).exists()
 
 

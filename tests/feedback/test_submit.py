@@ -232,3 +232,59 @@ def test_a_suggestion_too_long_for_a_label_is_judged_but_not_an_example(suggesti
     assert post(agent_client, body).status_code == 201
     assert InferenceLog.objects.get(pk=suggestion.inference_log_id).outcome == "correct"
     assert not TrainingExample.objects.exists()
+
+
+def test_corrected_category_matches_case_insensitively_and_stores_its_name(
+    classification, agent_client
+):
+    response = post(
+        agent_client,
+        {
+            "operationType": "classification",
+            "operationId": classification.pk,
+            "feedback": "negative",
+            "correctedCategory": "technical ISSUE",
+        },
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["feedback"]["correctedCategory"] == "Technical Issue"
+    classification.refresh_from_db()
+    assert classification.corrected_category.name == "Technical Issue"
+    assert Feedback.objects.get().corrected_category == "Technical Issue"
+    log = InferenceLog.objects.get(pk=classification.inference_log_id)
+    assert (log.outcome, log.true_label) == ("incorrect", "Technical Issue")
+    assert TrainingExample.objects.get().label_votes == {"Technical Issue": 1}
+
+
+def test_corrected_category_in_another_case_of_the_prediction_accepts_it(
+    classification, agent_client
+):
+    """A correction "billing" names "Billing", the predicted category: a negative feedback
+    naming it is refused, a neutral one judges the prediction correct."""
+    body = {"operationType": "classification", "operationId": classification.pk}
+    same = post(agent_client, {**body, "feedback": "negative", "correctedCategory": "billing"})
+    assert same.status_code == 400, same.json()
+    assert "'Billing' is the predicted label" in same.json()["message"]
+    neutral = post(agent_client, {**body, "feedback": "neutral", "correctedCategory": "billing"})
+    assert neutral.status_code == 201, neutral.json()
+    assert neutral.json()["feedback"]["correctedCategory"] == "Billing"
+    log = InferenceLog.objects.get(pk=classification.inference_log_id)
+    assert (log.outcome, log.true_label) == ("correct", "Billing")
+
+
+def test_an_exact_category_name_wins_over_another_case(org, classification, agent_client):
+    from aiops.models import Category
+
+    Category.objects.create(organization=org, name="ACCOUNT")
+    response = post(
+        agent_client,
+        {
+            "operationType": "classification",
+            "operationId": classification.pk,
+            "feedback": "negative",
+            "correctedCategory": "ACCOUNT",
+        },
+    )
+    assert response.status_code == 201, response.json()
+    classification.refresh_from_db()
+    assert classification.corrected_category.name == "ACCOUNT"

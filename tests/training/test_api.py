@@ -145,7 +145,8 @@ def test_export_filters(org, admin):
         assert response.status_code == 200, response.content
         return sorted(i["inputText"] for i in json.loads(_stream(response)))
 
-    assert len(texts()) == 9
+    assert len(texts()) == 6  # approved, by default
+    assert len(texts(status="all")) == 9
     assert texts(status="pending") == ["pending 0", "pending 1", "pending 2"]
     assert texts(task="priority") == ["prio 0", "prio 1"]
     assert texts(minQuality=0.9) == ["approved 1"]
@@ -154,6 +155,53 @@ def test_export_filters(org, admin):
     assert "approved 0" not in texts(createdAfter=cutoff)
     assert admin.get("/api/ai/train", {"view": "export", "minQuality": 2}).status_code == 400
     assert admin.get("/api/ai/train", {"view": "export", "format": "xml"}).status_code == 400
+
+
+def _export(admin, **params):
+    response = admin.get("/api/ai/train", {"view": "export", **params})
+    assert response.status_code == 200, response.content
+    body = _stream(response)
+    fmt = params.get("format", "json")
+    if fmt == "csv":
+        return [r["input_text"] for r in csv.DictReader(io.StringIO(body, newline=""))]
+    if fmt == "openai":
+        return [json.loads(line)["messages"][1]["content"] for line in body.splitlines()]
+    return [i["inputText"] for i in json.loads(body)]
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "openai"])
+def test_export_defaults_to_approved_in_every_format(org, admin, fmt):
+    _import(org, _rows(12, prefix="approved"))
+    _import(org, _rows(3, prefix="pending"), approve=False)
+    texts = _export(admin, format=fmt, task="category")
+    assert sorted(texts) == sorted(f"approved {i}" for i in range(12))
+    everything = _export(admin, format=fmt, task="category", status="all")
+    assert len(everything) == 15
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "openai"])
+def test_export_limit_is_honoured_in_every_format(org, admin, fmt):
+    _import(org, _rows(30))
+    all_texts = _export(admin, format=fmt, task="category")
+    assert len(all_texts) == 30
+    assert _export(admin, format=fmt, task="category", limit=12) == all_texts[:12]
+    assert _export(admin, format=fmt, task="category", limit=1000) == all_texts
+
+
+@pytest.mark.parametrize("limit", [0, -1, 100_001, "many", 1.5])
+def test_export_limit_is_a_bounded_positive_integer(org, admin, limit):
+    response = admin.get("/api/ai/train", {"view": "export", "limit": limit})
+    assert response.status_code == 400
+    assert "limit" in response.json()["fields"]
+
+
+def test_openai_export_limit_below_the_minimum_is_refused(org, admin):
+    _import(org, _rows(20))
+    response = admin.get(
+        "/api/ai/train", {"view": "export", "format": "openai", "task": "category", "limit": 5}
+    )
+    assert response.status_code == 400
+    assert "at least 10" in response.json()["message"]
 
 
 def test_export_is_admin_only_and_scoped(org, other_org, make_client, admin):

@@ -30,7 +30,17 @@ class TrainQuerySerializer(serializers.Serializer):
 class ExportQuerySerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=list(exporting.FORMATS), default="json")
     task = serializers.ChoiceField(choices=Task.choices, required=False)
-    status = serializers.ChoiceField(choices=[*ValidationStatus.values, "all"], required=False)
+    status = serializers.ChoiceField(
+        choices=[*ValidationStatus.values, "all"],
+        required=False,
+        help_text="Default `approved` (reviewed data) in every format; `all`: every status.",
+    )
+    limit = serializers.IntegerField(
+        min_value=1,
+        max_value=exporting.MAX_EXPORT_ROWS,
+        required=False,
+        help_text="At most this many examples, the oldest first.",
+    )
     min_quality = serializers.FloatField(min_value=0, max_value=1, required=False)
     created_after = serializers.DateTimeField(required=False)
     created_before = serializers.DateTimeField(required=False)

@@ -190,7 +190,7 @@ class RetrainPolicyDetailView(TenantAPIView):
 
     def _task(self, task: str) -> str:
         if task not in CLASSIFIER_TASKS:
-            raise NotFound(f"No retrain policy for {task!r}.")
+            raise NotFound(f"No retrain policy for task {task}.")
         return task
 
     @extend_schema(parameters=[TASK_PATH], responses={200: serializers.RetrainPolicySerializer})

@@ -51,7 +51,7 @@ def label_noise_detect(
     asked), stored per example (label_noise_detect_rows)."""
     if task not in CLASSIFIER_TASKS:
         raise InvalidInput(
-            f"Noise detection needs a classification task, not {task!r}.",
+            f"Noise detection needs a classification task, not {task}.",
             fields={"task": list(CLASSIFIER_TASKS)},
         )
     statuses = [ValidationStatus.APPROVED]

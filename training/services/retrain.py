@@ -65,6 +65,9 @@ def retrain_policy_errors(changes: dict) -> dict[str, list[str]]:
             ok = False
         if not ok:
             errors[name] = ["Out of range or not one of the choices."]
+    missing = "estimator" not in errors and estimators.profile_unavailable(changes.get("estimator"))
+    if missing:
+        errors["estimator"] = [missing]
     return errors
 
 
@@ -75,7 +78,7 @@ def retrain_policy_update(
     """Create or change the retrain policy of an org's task (unknown fields are refused)."""
     if task not in CLASSIFIER_TASKS:
         raise InvalidInput(
-            f"Retrain policies are for classification tasks, not {task!r}.",
+            f"Retrain policies are for classification tasks, not {task}.",
             fields={"task": list(CLASSIFIER_TASKS)},
         )
     errors = retrain_policy_errors(changes)
@@ -162,7 +165,7 @@ def _queue_retrain(
             enqueue=enqueue,
             force=force,
         )
-    except Conflict as exc:
+    except (Conflict, InvalidInput) as exc:  # busy, or e.g. the policy's estimator is missing
         decision.skipped = exc.message
     return decision
 
@@ -216,7 +219,7 @@ def retrain_check_organization(
     for task in tasks or list(CLASSIFIER_TASKS):
         if task not in CLASSIFIER_TASKS:
             raise InvalidInput(
-                f"The retrain check covers classification tasks, not {task!r}.",
+                f"The retrain check covers classification tasks, not {task}.",
                 fields={"task": list(CLASSIFIER_TASKS)},
             )
         policy = retrain_policy_get(organization=organization, task=task)

@@ -91,6 +91,9 @@ def training_run_create(
 def _check_params(params: dict) -> None:
     if params["estimator"] not in estimators.PROFILES:
         raise InvalidInput("Unknown estimator.", fields={"estimator": list(estimators.PROFILES)})
+    missing = estimators.profile_unavailable(params["estimator"])
+    if missing:
+        raise InvalidInput(missing, fields={"estimator": [missing]})
     holdout = params["holdout"]
     if not isinstance(holdout, int | float) or not 0 <= holdout <= 0.5:
         raise InvalidInput("The holdout share must be within 0..0.5.", fields={"holdout": [0.5]})
@@ -263,9 +266,8 @@ def _train_classifier(run: TrainingRun, snapshot: Snapshot) -> dict:
     holdout_labels = [labels[i] for i in held_out]
     metrics = {}
     if held_out:
-        metrics = classification_metrics(
-            holdout_labels, list(model.predict(holdout_texts)), labels=label_set
-        )
+        predicted = list(model.predict(holdout_texts))
+        metrics = classification_metrics(holdout_labels, predicted, labels=label_set)
         probabilities = model.predict_proba(holdout_texts)
         metrics["ece"] = round(
             float(
@@ -274,7 +276,9 @@ def _train_classifier(run: TrainingRun, snapshot: Snapshot) -> dict:
             6,
         )
         metrics["drift_reference"] = drift_reference(
-            [labels[i] for i in split.fit], probabilities.max(axis=1)
+            [labels[i] for i in split.fit],
+            probabilities.max(axis=1),
+            [p == t for p, t in zip(predicted, holdout_labels, strict=True)],
         )
     active = deployment_get_active(organization=run.organization, task=run.task)
     run.comparison = candidate_compare(
