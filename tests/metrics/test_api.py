@@ -165,14 +165,22 @@ def test_prediction_drift_lowers_health_and_says_what_to_do(trained_org, make_cl
 
 
 @pytest.mark.django_db
-def test_query_count_is_pinned(trained_org, make_client, django_assert_max_num_queries):
+@pytest.mark.parametrize("cached", [False, True])
+def test_query_count_is_pinned(
+    settings, cached, trained_org, make_client, django_assert_max_num_queries
+):
+    settings.AIOPS_METRICS_CACHE = cached
     client = make_client(trained_org, "agent")
     classify_and_judge(client, n=3, wrong=1)
-    client.get(URL)  # health and the closed hours are cached from here on
+    client.get(URL)  # the health snapshot (and the closed hours) are cached from here on
     for details in ("false", "true"):
-        # watermark, confidence edges, suggestions used, the live rows, the versions' facts
-        with django_assert_max_num_queries(5):
+        # watermark, confidence edges, suggestions used, the live rows, the versions' facts;
+        # with the answer cache, first the watermark and the live rows' signature
+        with django_assert_max_num_queries(7 if cached else 5):
             assert client.get(URL, {"includeDetails": details}).status_code == 200
+        if cached:  # the same answer again: the watermark and the signature only
+            with django_assert_max_num_queries(2):
+                assert client.get(URL, {"includeDetails": details}).status_code == 200
 
 
 @pytest.mark.django_db
