@@ -112,12 +112,16 @@ def _cost(tally: Tally) -> dict:
 
 
 def _drift(version: VersionFacts, tally: Tally) -> dict:
+    """Both drift signals against the version's reference; below AIOPS_DRIFT_MIN_PREDICTIONS
+    predictions the distances are shown but their level is `insufficient_data` (two
+    predictions always look drifted), so they flag nothing."""
     reference = version.reference
     labels = drift.js_distance(reference.get("label_distribution") or {}, tally.label_counts)
     psi = None
     if reference.get("confidence_counts") and tally.confidence_bins:
         psi = drift.psi(reference["confidence_counts"], tally.confidence_bins)
-    return {
+    enough = tally.inferences >= settings.AIOPS_DRIFT_MIN_PREDICTIONS
+    result = {
         "prediction_drift": {
             "js_distance": _round(labels),
             "level": drift.js_level(
@@ -137,6 +141,11 @@ def _drift(version: VersionFacts, tally: Tally) -> dict:
             "major": settings.AIOPS_DRIFT_PSI_MAJOR,
         },
     }
+    for signal in result.values():
+        signal["minimum_predictions"] = settings.AIOPS_DRIFT_MIN_PREDICTIONS
+        if not enough and signal["level"] != "no_data":
+            signal["level"] = "insufficient_data"
+    return result
 
 
 def _estimation(version: VersionFacts, buckets: list[tuple]) -> dict:

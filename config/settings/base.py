@@ -156,6 +156,8 @@ AIOPS_DRIFT_JS_WARN = env.float("AIOPS_DRIFT_JS_WARN", default=0.1)
 AIOPS_DRIFT_JS_ALERT = env.float("AIOPS_DRIFT_JS_ALERT", default=0.2)
 AIOPS_DRIFT_PSI_MODERATE = env.float("AIOPS_DRIFT_PSI_MODERATE", default=0.1)
 AIOPS_DRIFT_PSI_MAJOR = env.float("AIOPS_DRIFT_PSI_MAJOR", default=0.25)
+# Fewer predictions than this in the window: drift is shown, never flagged.
+AIOPS_DRIFT_MIN_PREDICTIONS = env.int("AIOPS_DRIFT_MIN_PREDICTIONS", default=100)
 # The metrics API caches its reads of closed (rolled-up) hours, and whole answers until the
 # data under them changes, where the cache is shared by every process (Redis), so a rebuild in
 # the worker retires them everywhere; not in a per-process cache, where it could not.

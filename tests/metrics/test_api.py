@@ -144,7 +144,7 @@ def test_recalculate_rebuilds_a_range_and_is_idempotent(trained_org, make_client
 
 
 @pytest.mark.django_db
-def test_prediction_drift_lowers_health_and_says_what_to_do(trained_org, make_client):
+def test_prediction_drift_lowers_health_and_says_what_to_do(settings, trained_org, make_client):
     from models_registry.models import ModelVersion
 
     version = ModelVersion.objects.get(organization=trained_org, task="category")
@@ -154,6 +154,13 @@ def test_prediction_drift_lowers_health_and_says_what_to_do(trained_org, make_cl
     version.save(update_fields=["metrics"])
     client = make_client(trained_org, "agent")
     classify_and_judge(client, n=8, wrong=0)
+    # Eight predictions are below the default minimum: shown, never flagged.
+    data = client.get(URL).json()
+    [entry] = [m for m in data["metrics"]["monitoring"] if m["task"] == "category"]
+    assert entry["predictionDrift"]["jsDistance"] > 0.2
+    assert entry["predictionDrift"]["level"] == "insufficient_data"
+    assert "drift" not in " ".join(data["systemHealth"]["issues"])
+    settings.AIOPS_DRIFT_MIN_PREDICTIONS = 8
     data = client.get(URL).json()
     [entry] = [m for m in data["metrics"]["monitoring"] if m["task"] == "category"]
     assert entry["predictionDrift"]["level"] == "alert"
