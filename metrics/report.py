@@ -27,7 +27,9 @@ from metrics.tally import Tally
 from models_registry.choices import CLASSIFIER_TASKS
 from models_registry.models import ModelVersion
 from models_registry.selectors.stats import Accuracy, health_status, model_version_health_list
+from training.choices import RunTrigger
 from training.selectors import retrain_facts, retrain_policy_get
+from training.triggers import should_retrain
 
 HEALTH_CACHE_SECONDS = 30
 HEALTH_STALE_SECONDS = 600  # how long a snapshot may serve while one request recomputes it
@@ -326,23 +328,20 @@ def system_health(*, organization, monitoring: list[dict]) -> dict:
 
 
 def retrain_recommendations(*, organization) -> list[str]:
-    """Where the retrain policy's accuracy trigger holds: the figures, and what is ready."""
+    """Where the retrain policy's accuracy trigger holds (training's own `should_retrain`):
+    the figures, and what is ready."""
     recommendations = []
+    now = timezone.now()
     for task in CLASSIFIER_TASKS:
         policy = retrain_policy_get(organization=organization, task=task)
-        facts = retrain_facts(
-            organization=organization, task=task, policy=policy, now=timezone.now()
-        )
-        if (
-            facts.accuracy is not None
-            and facts.judged >= policy.accuracy_min_samples
-            and facts.accuracy < policy.accuracy_threshold
-        ):
-            recommendations.append(
-                f"{task}: accuracy {facts.accuracy:.2f} < {policy.accuracy_threshold:.2f} over "
-                f"{facts.judged:,} judged predictions: retrain; {facts.new_examples:,} newly "
-                "validated examples are ready"
-            )
+        facts = retrain_facts(organization=organization, task=task, policy=policy, now=now)
+        for reason in should_retrain(policy=policy, facts=facts, now=now):
+            if reason.trigger == RunTrigger.ACCURACY:
+                recommendations.append(
+                    f"{task}: accuracy {facts.accuracy:.2f} < {policy.accuracy_threshold:.2f} "
+                    f"over {facts.judged:,} judged predictions: retrain; "
+                    f"{facts.new_examples:,} newly validated examples are ready"
+                )
     return recommendations
 
 

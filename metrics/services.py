@@ -24,6 +24,8 @@ HOUR = timedelta(hours=1)
 CLOSE_AFTER = timedelta(minutes=5)
 # Outcomes written this long before the last check are looked at again, for the same reason.
 OUTCOME_MARGIN = timedelta(seconds=30)
+# A recalculation of up to this many hours runs in the request; a longer one in Celery.
+INLINE_RECALCULATE_HOURS = 48
 
 
 def hour_floor(moment: datetime) -> datetime:
@@ -186,6 +188,20 @@ def rollup_recalculate(*, organization_id: int, start: datetime, end: datetime) 
         hour += HOUR
     written = rollup_rebuild(organization_id=organization_id, hours=hours)
     return {"hours": len(hours), "rollups": written}
+
+
+def rollup_recalculate_request(*, organization_id: int, start: datetime, end: datetime) -> dict:
+    """Rebuild [start, end) now when it spans at most INLINE_RECALCULATE_HOURS, else queue
+    it (after the commit) for a worker: {"queued": bool, ...}."""
+    if (end - start).total_seconds() / 3600 <= INLINE_RECALCULATE_HOURS:
+        done = rollup_recalculate(organization_id=organization_id, start=start, end=end)
+        return {"queued": False, **done}
+    from metrics.tasks import rollup_recalculate_task
+
+    transaction.on_commit(
+        lambda: rollup_recalculate_task.delay(organization_id, start.isoformat(), end.isoformat())
+    )
+    return {"queued": True}
 
 
 def rollup_live_from() -> datetime:

@@ -15,12 +15,10 @@ from rest_framework.response import Response
 
 from aiops.api.permissions import ReadMemberWriteAdmin
 from aiops.api.viewsets import TenantAPIView
-from metrics import prometheus, report, services, tasks
+from metrics import prometheus, report, services
 from metrics.api import serializers
 from models_registry.selectors import model_version_get
 
-# A recalculation of up to this many hours runs in the request; a longer one in Celery (202).
-INLINE_RECALCULATE_HOURS = 48
 PROMETHEUS_CACHE_KEY = "metrics:prometheus"
 
 
@@ -90,16 +88,12 @@ class MetricsView(TenantAPIView):
         given.is_valid(raise_exception=True)
         data = given.validated_data
         if data["action"] == "recalculate":
-            hours = (data["end"] - data["start"]).total_seconds() / 3600
-            if hours > INLINE_RECALCULATE_HOURS:
-                task = tasks.rollup_recalculate_task.delay(
-                    self.organization.pk, data["start"].isoformat(), data["end"].isoformat()
-                )
-                return Response({"queued": True, "task_id": task.id}, status.HTTP_202_ACCEPTED)
-            done = services.rollup_recalculate(
+            done = services.rollup_recalculate_request(
                 organization_id=self.organization.pk, start=data["start"], end=data["end"]
             )
-            return Response({"queued": False, **done})
+            return Response(
+                done, status.HTTP_202_ACCEPTED if done["queued"] else status.HTTP_200_OK
+            )
         query, now = self._query(data), timezone.now()
         if data["format"] == "json":
             query = report.MetricsQuery(**{**query.__dict__, "include_details": True})

@@ -207,3 +207,33 @@ def test_a_cached_answer_changes_with_every_new_inference_and_outcome(
     body = {"operationType": "classification", "operationId": answer.json()["operationId"]}
     client.post("/api/ai/feedback", body | {"feedback": "positive"}, format="json")
     assert client.get(URL).json()["metrics"]["classification"]["judged"] == first["judged"] + 1
+
+
+@pytest.mark.django_db
+def test_health_recommends_a_retrain_with_the_figures_when_the_policy_would(
+    trained_org, make_client
+):
+    from training.models import RetrainPolicy
+
+    RetrainPolicy.objects.create(
+        organization=trained_org, task="category", accuracy_threshold=0.95, accuracy_min_samples=5
+    )
+    client = make_client(trained_org, "agent")
+    classify_and_judge(client, n=8, wrong=4)
+    correct = InferenceLog.objects.filter(task="category", outcome="correct").count()
+    recommendations = client.get(URL).json()["systemHealth"]["recommendations"]
+    expected = f"category: accuracy {correct / 8:.2f} < 0.95 over 8 judged predictions: retrain"
+    assert any(r.startswith(expected) for r in recommendations), recommendations
+
+
+@pytest.mark.django_db
+def test_a_long_recalculation_is_queued(trained_org, make_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    admin = make_client(trained_org, "admin")
+    end = timezone.now()
+    body = {"action": "recalculate", "from": (end - timedelta(hours=72)).isoformat()}
+    response = admin.post(URL, body | {"to": end.isoformat()}, format="json")
+    assert response.status_code == 202 and response.json() == {"queued": True}
