@@ -1,26 +1,33 @@
 from django.contrib import admin, messages
 
 from aiops import models
-from aiops.admin_base import HistoryAdmin, ServiceFormAdmin, ServiceModelForm
+from aiops.admin_base import (
+    HistoryAdmin,
+    OrganizationScopedAdmin,
+    ServiceFormAdmin,
+    ServiceModelForm,
+)
 from aiops.services import tickets
 from aiops.services.tenancy import api_token_revoke
 
 
 @admin.register(models.Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(OrganizationScopedAdmin):
+    organization_path = "pk"
     list_display = ["slug", "name", "created_at"]
     search_fields = ["slug", "name"]
 
 
 @admin.register(models.Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(OrganizationScopedAdmin):
     list_display = ["user", "organization", "role", "created_at"]
     list_filter = ["role", "organization"]
     search_fields = ["user__username"]
 
 
 @admin.register(models.ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(OrganizationScopedAdmin):
+    organization_path = "membership__organization"
     list_display = ["prefix", "membership", "name", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["membership__organization"]
     readonly_fields = [
@@ -45,7 +52,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(OrganizationScopedAdmin):
     list_display = ["name", "organization"]
     list_filter = ["organization"]
     search_fields = ["name"]

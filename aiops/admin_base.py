@@ -1,11 +1,91 @@
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from aiops.choices import Role
 from aiops.exceptions import DomainError
+from aiops.models import Membership, Organization
+
+CONSOLE_ROLES = (Role.REVIEWER, Role.ADMIN)
 
 
-class HistoryAdmin(admin.ModelAdmin):
+def console_organization_ids(request, *, roles=CONSOLE_ROLES) -> set[int] | None:
+    """The organizations whose data this admin user sees and acts on: those where they are a
+    member with one of `roles` (reviewers and admins; an agent's membership gives nothing).
+    None means every organization: a superuser. Cached on the request."""
+    user = request.user
+    if user.is_superuser:
+        return None
+    cache = request.__dict__.setdefault("console_organization_ids", {})
+    key = tuple(sorted(roles))
+    if key not in cache:
+        cache[key] = set(
+            Membership.objects.filter(user=user, role__in=roles).values_list(
+                "organization_id", flat=True
+            )
+        )
+    return cache[key]
+
+
+def console_check(request, organization_id: int, *, roles=CONSOLE_ROLES) -> None:
+    """Raise PermissionDenied (403) unless the user may act on that organization in one of
+    `roles` (model operations need Role.ADMIN; review needs a reviewer or an admin)."""
+    ids = console_organization_ids(request, roles=roles)
+    if ids is not None and organization_id not in ids:
+        raise PermissionDenied("Not a member of this organization with the needed role.")
+
+
+def console_organizations(request, *, roles=CONSOLE_ROLES):
+    """The Organization rows of `console_organization_ids`, for choices and filters."""
+    ids = console_organization_ids(request, roles=roles)
+    rows = Organization.objects.order_by("slug")
+    return rows if ids is None else rows.filter(pk__in=ids)
+
+
+class OrganizationListFilter(admin.SimpleListFilter):
+    """The organization filter, offering only the organizations the user may see."""
+
+    title = "organization"
+    parameter_name = "organization"
+
+    def __init__(self, request, params, model, model_admin):
+        self.path = model_admin.organization_path
+        super().__init__(request, params, model, model_admin)
+
+    def lookups(self, request, model_admin):
+        return [(str(org.pk), org.slug) for org in console_organizations(request)]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(**{self.path: value}) if value and value.isdigit() else queryset
+
+
+class OrganizationScopedAdmin(admin.ModelAdmin):
+    """Staff see and act on only their organizations' rows (superusers see all): the list,
+    the change pages, the actions (they act on the filtered queryset) and the organization
+    choices of a form. `organization_path` is the lookup from the row to its organization."""
+
+    organization_path = "organization"
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        ids = console_organization_ids(request)
+        return rows if ids is None else rows.filter(**{f"{self.organization_path}__in": ids})
+
+    def get_list_filter(self, request):
+        return [
+            OrganizationListFilter if name == self.organization_path else name
+            for name in super().get_list_filter(request)
+        ]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model is Organization:
+            kwargs["queryset"] = console_organizations(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class HistoryAdmin(OrganizationScopedAdmin):
     """History is read-only in the console: no add, change or delete."""
 
     def has_add_permission(self, request):
@@ -49,7 +129,7 @@ class ServiceModelForm(forms.ModelForm):
                 self.add_error(name, messages if isinstance(messages, list) else [messages])
 
 
-class ServiceFormAdmin(admin.ModelAdmin):
+class ServiceFormAdmin(OrganizationScopedAdmin):
     """A ModelAdmin whose form is a ServiceModelForm: the form saves through the service when
     it validates, so `save_model` has nothing left to do; the admin log records it as usual."""
 

@@ -9,7 +9,12 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from aiops.admin_base import HistoryAdmin, ServiceFormAdmin, ServiceModelForm
+from aiops.admin_base import (
+    HistoryAdmin,
+    OrganizationScopedAdmin,
+    ServiceFormAdmin,
+    ServiceModelForm,
+)
 from aiops.exceptions import DomainError
 from models_registry.choices import CLASSIFIER_TASKS, Task
 from training import estimators, models, services
@@ -34,7 +39,7 @@ class TrainingExampleEventInline(admin.TabularInline):
 
 
 @admin.register(models.TrainingExample)
-class TrainingExampleAdmin(admin.ModelAdmin):
+class TrainingExampleAdmin(OrganizationScopedAdmin):
     """The review queue: disputed examples first (votes against a trusted label), then
     suspected label noise, then lowest label quality. Decisions are POST-only actions (or the
     form on an example's page, which offers the task's labels) that call the review services,
@@ -190,7 +195,7 @@ class TrainingExampleAdmin(admin.ModelAdmin):
         ]
 
     def review_view(self, request, pk: int):
-        example = get_object_or_404(models.TrainingExample, pk=pk)
+        example = get_object_or_404(self.get_queryset(request), pk=pk)
         if not self.has_change_permission(request, example):
             return HttpResponseRedirect(reverse("admin:index"))
         decision = request.POST.get("decision", "")

@@ -1,5 +1,6 @@
 """Settings shared by every environment; read from environment variables only."""
 
+from importlib.util import find_spec
 from pathlib import Path
 
 import environ
@@ -24,6 +25,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_celery_beat",
     "aiops",
     "models_registry",
     "training",
@@ -37,6 +39,8 @@ MIDDLEWARE = [
     # Outermost otherwise, so every error under /api/ (including other middleware's) is JSON.
     "aiops.api.errors.JsonErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files (admin, API docs, console charts) served by the app server itself.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -108,6 +112,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# plotly.js, from the installed plotly package (the console's charts): no CDN.
+STATICFILES_DIRS = [("vendor/plotly", Path(find_spec("plotly").origin).parent / "package_data")]
+# gunicorn serves them through the finders: no collectstatic step to forget.
+WHITENOISE_USE_FINDERS = True
 
 # Model artifacts: shared storage when scaled out (a mounted volume).
 ARTIFACT_ROOT = Path(env("AIOPS_ARTIFACT_ROOT", default=str(VAR_DIR / "artifacts")))
