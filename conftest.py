@@ -89,3 +89,29 @@ def trained_org(org, demo_classifiers):
     """`org` with a small generated helpdesk (seed 3, 400 tickets) and a deployed v1.0.0 for
     every task: the classifiers come pre-fitted, the reply retriever through a training run."""
     return trained_demo_load(organization=org, classifiers=demo_classifiers)
+
+
+@pytest.fixture
+def make_staff(db):
+    """A Django test client logged in to the admin console as a staff user (not a superuser:
+    the console scopes them to their organizations) with every model permission and a
+    membership of `organization` with `role`; `organization=None`: a superuser."""
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    from tests.factories import UserFactory
+
+    def _make(organization=None, role: str = "reviewer") -> Client:
+        if organization is None:
+            user = UserFactory(is_staff=True, is_superuser=True)
+        else:
+            user = MembershipFactory(organization=organization, role=role).user
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+            user.user_permissions.set(Permission.objects.all())
+        client = Client()
+        client.force_login(user)
+        client.user = user
+        return client
+
+    return _make
