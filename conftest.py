@@ -115,3 +115,18 @@ def make_staff(db):
         return client
 
     return _make
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say plainly when the browser tests did not run (no chromium on this machine)."""
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if "tests/browser/" in report.nodeid
+    ]
+    if skipped:
+        longrepr = skipped[0].longrepr
+        reason = longrepr[2].removeprefix("Skipped: ") if isinstance(longrepr, tuple) else ""
+        terminalreporter.write_sep(
+            "=", f"{len(skipped)} browser tests SKIPPED: {reason}", yellow=True, bold=True
+        )
