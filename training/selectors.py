@@ -4,15 +4,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from aiops.exceptions import InvalidInput
 from models_registry.choices import CLASSIFIER_TASKS, Outcome
 from models_registry.models import InferenceLog
-from models_registry.selectors import Accuracy, accuracy, accuracy_by
+from models_registry.selectors import Accuracy, accuracy, accuracy_by, deployment_get_active
+from models_registry.serving import ServingError, model_load
 from training import exporting
 from training.choices import RunStatus, ValidationStatus
 from training.models import RetrainPolicy, TrainingExample, TrainingRun
-from training.triggers import RetrainFacts
+from training.triggers import RetrainFacts, RetrainReason, should_retrain
 
 BUSY_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
 
@@ -331,3 +333,136 @@ def training_export(
     system = system or exporting.SYSTEM_PROMPTS[tasks.pop()]
     chunks = exporting.openai_chunks(stream(), system=system)
     return Export(chunks, "application/jsonl; charset=utf-8", "jsonl")
+
+
+# --- The retrain verdict of a policy (the console's RetrainPolicy page) ----------------------
+
+
+@dataclass(frozen=True)
+class RetrainVerdict:
+    """Whether the beat check would queue a run for this policy now, and why: the reasons
+    `should_retrain` gives on the facts `retrain_facts` gathers (as the checks use them), and
+    what would stop the check even so (`blocked`: the policy is off, or a run is busy)."""
+
+    retrain: bool
+    reasons: list[RetrainReason]
+    facts: RetrainFacts
+    blocked: str
+    now: datetime
+
+    @property
+    def hours_since_last_run(self) -> float | None:
+        if self.facts.last_run_at is None:
+            return None
+        return round((self.now - self.facts.last_run_at).total_seconds() / 3600, 2)
+
+
+def retrain_policy_verdict(*, policy: RetrainPolicy, now: datetime | None = None) -> RetrainVerdict:
+    """Read-only: the retrain check's decision for one policy, without queueing anything."""
+    now = now or timezone.now()
+    facts = retrain_facts(
+        organization=policy.organization, task=policy.task, policy=policy, now=now
+    )
+    reasons = should_retrain(policy=policy, facts=facts, now=now)
+    blocked = ""
+    if reasons and not policy.enabled:
+        blocked = "The policy is disabled: the periodic check skips it (a manual run still trains)."
+    elif reasons and facts.busy:
+        blocked = "A run of this task is already queued or running: the check waits for it."
+    return RetrainVerdict(
+        retrain=bool(reasons) and not blocked,
+        reasons=reasons,
+        facts=facts,
+        blocked=blocked,
+        now=now,
+    )
+
+
+def training_examples_awaiting_review(queryset: QuerySet[TrainingExample]) -> QuerySet:
+    """The examples of `queryset` a reviewer still has to decide: pending or disputed."""
+    return queryset.filter(Q(validation_status=ValidationStatus.PENDING) | Q(disputed=True))
+
+
+@dataclass(frozen=True)
+class PredictionPreview:
+    """What the stable deployed version predicts for an example's text (`note` says why
+    there is no prediction)."""
+
+    version: str = ""
+    label: str = ""
+    probabilities: tuple[tuple[str, float], ...] = ()
+    note: str = ""
+
+
+def training_example_prediction(*, example: TrainingExample, top: int = 3) -> PredictionPreview:
+    """A read-only preview for reviewers: the stable deployed version's top labels for the
+    text. Not an inference: nothing is logged, routed or counted."""
+    if example.task not in CLASSIFIER_TASKS:
+        return PredictionPreview(note="No label prediction for this task.")
+    deployment = deployment_get_active(organization=example.organization, task=example.task)
+    if deployment is None:
+        return PredictionPreview(note="No deployed model.")
+    version = deployment.model_version
+    try:
+        model = model_load(version=version)
+        proba = model.predict_proba([example.input_text])[0]
+    except ServingError as error:
+        return PredictionPreview(version=version.version, note=f"It cannot serve: {error}")
+    except Exception as error:  # noqa: BLE001 - a preview never breaks the review page
+        return PredictionPreview(
+            version=version.version, note=f"Prediction failed: {type(error).__name__}"
+        )
+    ranked = sorted(zip(model.classes_, proba, strict=True), key=lambda item: -item[1])[:top]
+    probabilities = tuple((str(label), round(float(p), 4)) for label, p in ranked)
+    return PredictionPreview(
+        version=version.version, label=probabilities[0][0], probabilities=probabilities
+    )
+
+
+@dataclass(frozen=True)
+class NearDuplicate:
+    pk: int
+    text: str
+    label: str
+    status: str
+    similarity: float
+
+
+NEAR_DUPLICATE_POOL = 5000  # the newest examples of the task compared with the one reviewed
+
+
+def training_example_near_duplicates(
+    *, example: TrainingExample, limit: int = 5, min_similarity: float = 0.1
+) -> list[NearDuplicate]:
+    """The examples of the same organization and task whose text is most like this one's
+    (TF-IDF cosine over word uni- and bigrams, fitted on the pool), most similar first."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    others = list(
+        TrainingExample.objects.filter(organization_id=example.organization_id, task=example.task)
+        .exclude(pk=example.pk)
+        .order_by("-created_at", "-pk")
+        .values_list("pk", "input_text", "expected_output", "validation_status")[
+            :NEAR_DUPLICATE_POOL
+        ]
+    )
+    if not others:
+        return []
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
+    try:
+        matrix = vectorizer.fit_transform([example.input_text] + [row[1] for row in others])
+    except ValueError:  # no word in any text
+        return []
+    scores = (matrix[1:] @ matrix[0].T).toarray().ravel()
+    ranked = sorted(range(len(others)), key=lambda i: -scores[i])[:limit]
+    return [
+        NearDuplicate(
+            pk=others[i][0],
+            text=others[i][1],
+            label=others[i][2],
+            status=others[i][3],
+            similarity=round(float(scores[i]), 3),
+        )
+        for i in ranked
+        if scores[i] >= min_similarity
+    ]
