@@ -7,6 +7,7 @@ from aiops.admin_base import (
     ServiceFormAdmin,
     ServiceModelForm,
 )
+from aiops.choices import Role
 from aiops.services import tickets
 from aiops.services.tenancy import api_token_revoke
 
@@ -14,12 +15,18 @@ from aiops.services.tenancy import api_token_revoke
 @admin.register(models.Organization)
 class OrganizationAdmin(OrganizationScopedAdmin):
     organization_path = "pk"
+    write_roles = (Role.ADMIN,)
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser  # a new tenant is not an organization admin's call
+
     list_display = ["slug", "name", "created_at"]
     search_fields = ["slug", "name"]
 
 
 @admin.register(models.Membership)
 class MembershipAdmin(OrganizationScopedAdmin):
+    write_roles = (Role.ADMIN,)
     list_display = ["user", "organization", "role", "created_at"]
     list_filter = ["role", "organization"]
     search_fields = ["user__username"]
@@ -28,6 +35,7 @@ class MembershipAdmin(OrganizationScopedAdmin):
 @admin.register(models.ApiToken)
 class ApiTokenAdmin(OrganizationScopedAdmin):
     organization_path = "membership__organization"
+    write_roles = (Role.ADMIN,)
     list_display = ["prefix", "membership", "name", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["membership__organization"]
     readonly_fields = [
@@ -43,8 +51,9 @@ class ApiTokenAdmin(OrganizationScopedAdmin):
     def has_add_permission(self, request):
         return False  # tokens are issued by `manage.py issue_token`, which shows the key once
 
-    @admin.action(description="Revoke selected tokens")
+    @admin.action(description="Revoke selected tokens", permissions=["change"])
     def revoke(self, request, queryset):
+        queryset = self.writable(request, queryset)
         for token in queryset:
             api_token_revoke(token=token)
             self.log_change(request, token, "Revoked")

@@ -67,6 +67,38 @@ class OrganizationScopedAdmin(admin.ModelAdmin):
     choices of a form. `organization_path` is the lookup from the row to its organization."""
 
     organization_path = "organization"
+    # The roles a staff user needs in the row's organization to change, add or delete it
+    # (seeing it needs a reviewer or admin membership). Model operations, memberships and
+    # tokens need Role.ADMIN, so a reviewer cannot, say, make themselves an admin.
+    write_roles = CONSOLE_ROLES
+
+    def organization_id_of(self, obj) -> int:
+        *hops, last = self.organization_path.split("__")
+        for hop in hops:
+            obj = getattr(obj, hop)
+        return obj.pk if last == "pk" else getattr(obj, f"{last}_id")
+
+    def may_write(self, request, obj=None) -> bool:
+        ids = console_organization_ids(request, roles=self.write_roles)
+        if ids is None:
+            return True
+        return bool(ids) if obj is None else self.organization_id_of(obj) in ids
+
+    def writable(self, request, queryset):
+        """The rows of `queryset` the user may change (an action's selection, say)."""
+        ids = console_organization_ids(request, roles=self.write_roles)
+        return (
+            queryset if ids is None else queryset.filter(**{f"{self.organization_path}__in": ids})
+        )
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and self.may_write(request)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self.may_write(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self.may_write(request, obj)
 
     def get_queryset(self, request):
         rows = super().get_queryset(request)
@@ -81,7 +113,7 @@ class OrganizationScopedAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.related_model is Organization:
-            kwargs["queryset"] = console_organizations(request)
+            kwargs["queryset"] = console_organizations(request, roles=self.write_roles)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from aiops.choices import RESOLVED_STATUSES, Role
 from aiops.demo_data import generate_helpdesk
 from aiops.models import Category, Organization, Ticket
+from aiops.services.console import console_user_ensure
 from aiops.services.tenancy import api_token_issue, membership_ensure, organization_ensure
 from models_registry.choices import Task
 from models_registry.selectors import deployment_get_active
@@ -100,6 +101,14 @@ def demo_load(*, admin_password: str, n_tickets: int = 2400) -> DemoResult:
             f"(holdout accuracy {run.metrics.get('accuracy', 'n/a')})"
         )
     membership = membership_ensure(organization=organization, username="admin", role=Role.ADMIN)
+    # A reviewer's console login, scoped to the demo organization (not a superuser).
+    new_reviewer = not user_model.objects.filter(username="reviewer").exists()
+    console_user_ensure(
+        organization=organization,
+        username="reviewer",
+        role=Role.REVIEWER,
+        password=admin_password if new_reviewer else None,
+    )
     _, token = api_token_issue(membership=membership, name="make run")
     return DemoResult(
         organization=organization, tickets_created=created, trained=trained, token=token

@@ -111,7 +111,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Only for `collectstatic` (optional: whitenoise serves from the finders).
+STATIC_ROOT = env("DJANGO_STATIC_ROOT", default=None)
 # plotly.js, from the installed plotly package (the console's charts): no CDN.
 STATICFILES_DIRS = [("vendor/plotly", Path(find_spec("plotly").origin).parent / "package_data")]
 # gunicorn serves them through the finders: no collectstatic step to forget.
@@ -138,7 +139,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Beat's schedule lives in the database (django-celery-beat), edited in the admin; the code's
+# schedule (config/celery.py) is synced into it each time beat starts (aiops/beat.py).
+CELERY_BEAT_SCHEDULER = "aiops.beat:CodeDefinedScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 # Fits (training runs, label-noise checks) have their own queue and worker, so the feedback
 # sweep, the retrain check and the guardrails on the default queue never wait behind one.

@@ -21,5 +21,8 @@ class Command(BaseCommand):
         self.stdout.write(
             "Admin login: admin / " + password + "  (if you created it earlier, your own password)"
         )
+        self.stdout.write(
+            "Reviewer login: reviewer / " + password + "  (staff, sees only the demo organization)"
+        )
         self.stdout.write("API token (admin role, shown once):")
         self.stdout.write(result.token)
