@@ -22,8 +22,10 @@ var:
 # pool with beat embedded, and the `training` queue (fits) in a one-child prefork pool, the
 # pool that enforces the training time limits. A long fit never holds up the default queue.
 CELERY_WORKER := $(VENV)/bin/celery -A config worker --loglevel=INFO --without-mingle --without-gossip
+# Beat's schedule is in the database, edited in the admin; the code's (config/celery.py) is
+# synced into it when beat starts (aiops/beat.py).
 WORKER_DEFAULT := $(CELERY_WORKER) -Q celery -n default@%h --pool=solo --beat \
-	--schedule=var/celerybeat-schedule
+	--scheduler=aiops.beat:CodeDefinedScheduler
 WORKER_TRAINING := $(CELERY_WORKER) -Q training -n training@%h --pool=prefork --concurrency=1
 
 run: install var

@@ -7,6 +7,7 @@ from aiops.admin_base import (
     ServiceFormAdmin,
     ServiceModelForm,
 )
+from aiops.beat_admin import beat_admin_superuser_only
 from aiops.choices import Role
 from aiops.services import tickets
 from aiops.services.tenancy import api_token_revoke
@@ -149,3 +150,7 @@ class SentimentAnalysisAdmin(HistoryAdmin):
     ]
     list_filter = ["organization", "sentiment", "was_accepted"]
     list_select_related = ["organization", "model_version"]
+
+
+# Periodic tasks (django-celery-beat, registered before this app) are global: superusers only.
+beat_admin_superuser_only()

@@ -12,6 +12,9 @@ app = Celery("aiops")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# Which periodic tasks exist, what they run and their default schedule. Beat keeps the live
+# schedule in the database (CELERY_BEAT_SCHEDULER, aiops/beat.py): each start syncs this into
+# it, keeping a schedule or enabled flag edited in the admin, disabling an entry removed here.
 app.conf.beat_schedule = {
     "retrain-check": {
         "task": "training.tasks.retrain_check",
