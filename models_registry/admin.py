@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from aiops.admin_base import HistoryAdmin, ServiceFormAdmin, ServiceModelForm
 from aiops.exceptions import DomainError
 from models_registry import models, services
+from models_registry.admin_console import ABTestConsoleMixin, ModelVersionConsoleMixin
 from models_registry.choices import VersionKind
 
 
@@ -39,9 +40,10 @@ class ModelVersionForm(ServiceModelForm):
 
 
 @admin.register(models.ModelVersion)
-class ModelVersionAdmin(ServiceFormAdmin):
+class ModelVersionAdmin(ModelVersionConsoleMixin, ServiceFormAdmin):
     """Lineage and history are read-only; notes, tags and prices change through a service
-    (audited); the status changes only through the POST actions."""
+    (audited); the status changes only through the POST actions (the list's actions and the
+    change page's operations, admin_console)."""
 
     form = ModelVersionForm
     list_display = ["__str__", "organization", "status", "kind", "estimator", "created_at"]
@@ -154,7 +156,9 @@ class DeploymentAdmin(HistoryAdmin):
 
 
 @admin.register(models.ABTest)
-class ABTestAdmin(HistoryAdmin):
+class ABTestAdmin(ABTestConsoleMixin, HistoryAdmin):
+    """Read-only; the change page shows the results (admin_console) with conclude / stop."""
+
     list_display = [
         "id",
         "organization",

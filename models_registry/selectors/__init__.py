@@ -1,5 +1,12 @@
 """Every read of the registry; import from the package (models_registry.selectors)."""
 
+from models_registry.selectors.console import (
+    ab_test_summary,
+    model_version_console,
+    model_version_lineage,
+    model_version_metrics,
+    model_version_training_run_id,
+)
 from models_registry.selectors.lookups import (
     ab_test_get,
     ab_test_list,
@@ -54,6 +61,7 @@ __all__ = [
     "ab_test_get",
     "ab_test_get_running",
     "ab_test_list",
+    "ab_test_summary",
     "accuracy",
     "accuracy_by",
     "candidate_salt",
@@ -66,13 +74,17 @@ __all__ = [
     "latency_percentile",
     "model_version_active_list",
     "model_version_compare",
+    "model_version_console",
     "model_version_get",
     "model_version_health",
     "model_version_health_list",
     "model_version_latest",
+    "model_version_lineage",
     "model_version_list",
+    "model_version_metrics",
     "model_version_served_at",
     "model_version_stats",
+    "model_version_training_run_id",
     "promotion_evidence",
     "rollback_target",
     "route_for_unit",
