@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from metrics.api.views import prometheus_metrics
+from metrics.console import dashboard_view
 
 api = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -16,6 +17,7 @@ api = [
 
 urlpatterns = [
     path("metrics", prometheus_metrics, name="prometheus-metrics"),
+    path("admin/dashboard/", admin.site.admin_view(dashboard_view), name="console-dashboard"),
     path("admin/", admin.site.urls),
     path("api/", include(api)),
 ]

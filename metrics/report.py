@@ -253,6 +253,12 @@ def _slow_health(organization) -> dict:
     return health
 
 
+def serving_health(*, organization) -> list[dict]:
+    """The registry's health of each serving version (task, version, role, traffic share,
+    status, score, issues, stats over its whole traffic): the snapshot system_health reads."""
+    return _slow_health(organization)["versions"]
+
+
 DRIFT_PENALTY = {"warn": 5, "alert": 15, "moderate": 5, "major": 15}
 
 

@@ -7,13 +7,15 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 
 from metrics.models import MetricRollup
 from metrics.services import HOUR, hour_floor, rollup_generation, rollup_live_from, tally_logs
 from metrics.tally import SUMMED, Tally
 from models_registry.choices import Task
 from models_registry.models import InferenceLog, ModelVersion
+from training.choices import ValidationStatus
+from training.models import TrainingExample
 
 PERIODS = {
     "hour": HOUR,
@@ -179,3 +181,24 @@ def version_facts(ids) -> dict[int, VersionFacts]:
         )
         for pk, task, major, minor, patch, accuracy, reference in rows
     }
+
+
+def review_backlog(*, organization_id: int) -> dict[str, dict[str, int]]:
+    """Per task (every task listed, zeros included): training examples pending review, disputed
+    (a vote disagrees with a trusted label) and suspected label noise not rejected. One query."""
+    rows = (
+        TrainingExample.objects.filter(organization_id=organization_id)
+        .order_by()
+        .values("task")
+        .annotate(
+            pending=Count("pk", filter=Q(validation_status=ValidationStatus.PENDING)),
+            disputed=Count("pk", filter=Q(disputed=True)),
+            noisy=Count(
+                "pk", filter=Q(noise_flag=True) & ~Q(validation_status=ValidationStatus.REJECTED)
+            ),
+        )
+    )
+    backlog = {task: {"pending": 0, "disputed": 0, "noisy": 0} for task in Task.values}
+    for row in rows:
+        backlog[row.pop("task")] = row
+    return backlog

@@ -143,7 +143,11 @@ def _percent(value) -> float | None:
 
 
 def _interval(interval) -> list[float] | None:
-    return None if interval is None else [interval[0] * 100, interval[1] * 100]
+    """In points; a difference of two rates lies in [-100, 100], so a wider (early,
+    sequential) interval is shown clipped to what it can say."""
+    if interval is None:
+        return None
+    return [max(-100.0, interval[0] * 100), min(100.0, interval[1] * 100)]
 
 
 def ab_test_summary(*, ab_test: ABTest, results: dict) -> dict:

@@ -91,7 +91,7 @@ def test_label_one_prediction_from_the_label_these_queue(
         {"subject": "Cannot log in", "body": "The password reset link never arrives"},
         format="json",
     )
-    assert answer.status_code == 200, answer.content
+    assert answer.status_code == 201, answer.content
     log = InferenceLog.objects.filter(organization=trained_org, task="category").latest("id")
     console.goto(f"{console.base}/admin/feedback/feedback/label-queue/?task=category")
     row = console.locator(f"tr.label-row[data-log-id='{log.pk}']")

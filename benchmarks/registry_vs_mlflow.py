@@ -1,0 +1,828 @@
+"""aiops's model registry side by side with MLflow's, both on gunicorn and PostgreSQL.
+
+Both servers run in the same layout (gunicorn, 2 gthread workers x 4 threads, 127.0.0.1, a
+throwaway PostgreSQL database each, created here and dropped after) and are driven by the same
+client: raw http.client keep-alive connections, TCP_NODELAY set, one connection per client
+thread. Three operations and the three in a loop:
+
+- register. aiops: POST /api/ai/models {action: register, task: category}, a new version
+  record (next semver, event logged) with no artifact, as benchmarks/registry.py registers
+  (the API takes no artifact). MLflow: POST /api/2.0/mlflow/model-versions/create {name,
+  source}, a new version record whose source is an s3:// URI under the server's artifact
+  root (never read: nothing is uploaded).
+- deploy. aiops: {action: deploy, task, version} (strategy full): the version is checked
+  servable (its artifact loads, cached per worker), the organization is locked, the active
+  deployment is replaced, statuses and an event are written. MLflow: POST
+  /api/2.0/mlflow/registered-models/alias {name, alias: champion, version}.
+- read. aiops: GET /api/ai/models?view=active&task=category. MLflow: GET
+  /api/2.0/mlflow/registered-models/alias?name=...&alias=champion.
+
+A version registered through aiops's API has no artifact and cannot be deployed (a deploy of
+it answers 409), so aiops's deploys alternate between two versions registered with a small
+fitted model at setup; MLflow's alternate between versions 1 and 2 likewise, and in the loop
+(register, deploy, read) MLflow's alias moves to the version just created.
+
+Phases, each with its own fresh organizations / registered models: one client (--iterations
+of each operation, then as many loops); --clients clients x --per-client, each on its own
+organization (aiops, an admin token each) / registered model (MLflow); then all of them on one
+organization and task / one registered model. Each client first runs two untimed loops (warm
+connections, artifact loads). After every phase: the error count (non-2xx or no answer),
+exactly one active deployment per organization and task (aiops, from the database) and the
+alias resolving (MLflow). Server CPU per request is the utime + stime (from /proc) of the
+server's process tree (gunicorn master and workers), and separately of the PostgreSQL backends
+connected to its database, over the phase, divided by its requests. The whole run happens in
+both orders (aiops first, then MLflow first); ratios are aiops / MLflow.
+
+MLflow goes into its own venv (/tmp/aiops-mlflow-venv, kept for reruns; --skip-install uses it
+as it is): mlflow 3.17.2 (or the newest 3.17.x the index has) with psycopg2-binary, served by
+`mlflow server --workers 2 --gunicorn-opts "--threads 4 --worker-class gthread"` (MLflow's CLI
+creates its tables, then runs gunicorn on its Flask app), with job execution and telemetry off.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
+        .venv/bin/python benchmarks/registry_vs_mlflow.py [--quick] [--order aiops-first]
+
+DATABASE_URL names the server (its database is only used to create and drop throwaway ones).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import math
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parents[1]
+MLFLOW_VENV = Path("/tmp/aiops-mlflow-venv")
+MLFLOW_SERIES = "3.17"
+MLFLOW_WANTED = "3.17.2"
+MLFLOW_ARTIFACT_ROOT = "s3://aiops-bench-artifacts"
+TASK = "category"
+ALIAS = "champion"
+OPERATIONS = ("register", "deploy", "read", "loop")
+LABELS = {
+    "register": "register vs create model version",
+    "deploy": "deploy (full) vs set alias",
+    "read": "view=active vs get alias",
+    "loop": "the three in a loop",
+}
+PHASES = ("solo", "own", "shared")
+WARMUP_LOOPS = 2
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------
+
+
+def _server_url() -> str:
+    url = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
+    if not url.startswith("postgres"):
+        sys.exit("DATABASE_URL must name a PostgreSQL server, e.g. postgres://postgres@127.0.0.1")
+    return url
+
+
+def _with_db(server_url: str, name: str, scheme: str | None = None) -> str:
+    parsed = urlparse(server_url)._replace(path=f"/{name}")
+    if scheme:
+        parsed = parsed._replace(scheme=scheme)
+    return urlunparse(parsed)
+
+
+def _create_db(server_url: str, prefix: str) -> str:
+    import psycopg
+
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return name
+
+
+def _drop_db(server_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# --- processes ------------------------------------------------------------------------------
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> tuple[int, float] | None:
+    """(parent pid, utime + stime in seconds) of a process, None once it is gone."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = raw[raw.rindex(")") + 2 :].split()  # after "pid (comm) "
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def _all_pids() -> list[int]:
+    return [int(p) for p in os.listdir("/proc") if p.isdigit()]
+
+
+def _tree_cpu(root: int) -> float:
+    """CPU seconds of `root` and all its descendants (the gunicorn master and workers)."""
+    stats = {pid: s for pid in _all_pids() if (s := _stat(pid)) is not None}
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, (ppid, _) in stats.items():
+            if ppid == parent and pid not in tree:
+                tree.add(pid)
+                frontier.append(pid)
+    return sum(stats[pid][1] for pid in tree if pid in stats)
+
+
+def _db_cpu(dbname: str) -> float:
+    """CPU seconds of the PostgreSQL backends connected to `dbname` (persistent connections on
+    both sides; a backend that ends within a phase takes its time with it)."""
+    total = 0.0
+    for pid in _all_pids():
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if cmd.startswith("postgres:") and f" {dbname} " in cmd:
+            stat = _stat(pid)
+            total += stat[1] if stat else 0.0
+    return total
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen, log: Path, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited ({proc.returncode}):\n{_tail(log)}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server did not listen on {port} within {timeout:.0f} s:\n{_tail(log)}")
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def _stop(proc: subprocess.Popen | None) -> None:
+    """SIGTERM to the server's process group, SIGKILL after 30 s."""
+    if proc is None or proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    # Workers outlive the master only briefly; make sure nothing of the group is left.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, 0)
+        time.sleep(1)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+# --- HTTP client ----------------------------------------------------------------------------
+
+
+class Client:
+    """One keep-alive connection (TCP_NODELAY) and the headers of one side and tenant."""
+
+    def __init__(self, port: int, headers: dict[str, str]):
+        self.port = port
+        self.headers = {"Content-Type": "application/json", **headers}
+        self.conn: http.client.HTTPConnection | None = None
+        self.reconnects = 0
+
+    def connect(self) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        self.conn.connect()
+        self.conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+
+    def call(self, method: str, path: str, body: dict | None = None):
+        """(status, ms, parsed body or None); status 0 when no answer came."""
+        data = json.dumps(body) if body is not None else None
+        for attempt in (0, 1):
+            if self.conn is None or self.conn.sock is None:
+                self.connect()
+            started = time.perf_counter()
+            try:
+                self.conn.request(method, path, body=data, headers=self.headers)
+                response = self.conn.getresponse()
+                content = response.read()
+            except (http.client.RemoteDisconnected, ConnectionError, BrokenPipeError):
+                # The server closed an idle keep-alive connection: reconnect once.
+                self.close()
+                self.conn = None
+                self.reconnects += 1
+                if attempt:
+                    return 0, (time.perf_counter() - started) * 1000, None
+                continue
+            except (OSError, http.client.HTTPException):
+                self.close()
+                self.conn = None
+                return 0, (time.perf_counter() - started) * 1000, None
+            ms = (time.perf_counter() - started) * 1000
+            try:
+                parsed = json.loads(content) if content else None
+            except ValueError:
+                parsed = None
+            return response.status, ms, parsed
+        return 0, 0.0, None
+
+
+# --- the two sides --------------------------------------------------------------------------
+
+
+class Side:
+    name = ""
+
+    def __init__(self, server_url: str, workdir: Path, clients: int):
+        self.server_url = server_url
+        self.workdir = workdir
+        self.clients = clients
+        self.dbname: str | None = None
+        self.proc: subprocess.Popen | None = None
+        self.port = 0
+        self.log = workdir / f"{self.name}-server.log"
+        # tenant name -> what a client of it needs (headers, the two deployable versions, ...)
+        self.tenants: dict[str, dict] = {}
+
+    def tenant_names(self, phase: str) -> list[str]:
+        if phase == "solo":
+            return ["solo"]
+        if phase == "own":
+            return [f"own-{i:02d}" for i in range(self.clients)]
+        return ["shared"] * self.clients
+
+    def all_tenants(self) -> list[str]:
+        return ["warm", "solo", "shared", *self.tenant_names("own")]
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        try:
+            _stop(self.proc)
+        finally:
+            if self.dbname:
+                _drop_db(self.server_url, self.dbname)
+                self.dbname = None
+
+    def cpu(self) -> tuple[float, float]:
+        return _tree_cpu(self.proc.pid), _db_cpu(self.dbname)
+
+    def client(self, tenant: str) -> Client:
+        return Client(self.port, self.tenants[tenant]["headers"])
+
+    # Each returns (status, ms, the version it registered or None).
+    def register(self, client: Client, tenant: str):
+        raise NotImplementedError
+
+    def deploy(self, client: Client, tenant: str, version: str):
+        raise NotImplementedError
+
+    def read(self, client: Client, tenant: str):
+        raise NotImplementedError
+
+    def loop_target(self, tenant: str, registered: str | None, k: int) -> str:
+        raise NotImplementedError
+
+    def check(self, tenants: list[str]) -> str:
+        raise NotImplementedError
+
+
+class Aiops(Side):
+    name = "aiops"
+
+    def start(self) -> None:
+        self.dbname = _create_db(self.server_url, "aiops_vs_mlflow")
+        env = {
+            **os.environ,
+            "DATABASE_URL": _with_db(self.server_url, self.dbname),
+            "AIOPS_ARTIFACT_ROOT": str(self.workdir / "artifacts"),
+            "CELERY_FILESYSTEM_FOLDER": str(self.workdir / "celery"),
+            "DJANGO_SETTINGS_MODULE": "config.settings.local",
+            "DJANGO_DEBUG": "0",
+            "DJANGO_LOG_LEVEL": "WARNING",
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        }
+        out = self.workdir / "aiops-tenants.json"
+        prepare = [sys.executable, __file__, "--prepare-aiops", str(out)]
+        prepare += ["--clients", str(self.clients)]
+        subprocess.run(prepare, cwd=ROOT, env=env, check=True)
+        tenants = json.loads(out.read_text())
+        for name, tenant in tenants.items():
+            tenant["headers"] = {"Authorization": f"Bearer {tenant.pop('token')}"}
+            self.tenants[name] = tenant
+        self.port = _free_port()
+        command = [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "config.wsgi",
+            "--workers=2",
+            "--threads=4",
+            "--worker-class=gthread",
+            f"--bind=127.0.0.1:{self.port}",
+            "--log-level=warning",
+        ]
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True
+            )
+        _wait_for_port(self.port, self.proc, self.log)
+
+    def register(self, client, tenant):
+        body = {"action": "register", "task": TASK}
+        status, ms, answer = client.call("POST", "/api/ai/models", body)
+        return status, ms, (answer or {}).get("version")
+
+    def deploy(self, client, tenant, version):
+        body = {"action": "deploy", "task": TASK, "version": version}
+        status, ms, _ = client.call("POST", "/api/ai/models", body)
+        return status, ms, None
+
+    def read(self, client, tenant):
+        status, ms, _ = client.call("GET", f"/api/ai/models?view=active&task={TASK}")
+        return status, ms, None
+
+    def loop_target(self, tenant, registered, k):
+        # What the API registers has no artifact and cannot serve: deploy the fitted ones.
+        return self.tenants[tenant]["versions"][(k + 1) % 2]
+
+    def check(self, tenants):
+        import psycopg
+
+        ids = {self.tenants[t]["org_id"] for t in tenants}
+        with psycopg.connect(_with_db(self.server_url, self.dbname)) as conn:
+            rows = conn.execute(
+                "SELECT organization_id, count(*) FROM ai_model_deployments "
+                "WHERE status = 'active' AND task = %s AND organization_id = ANY(%s) "
+                "GROUP BY organization_id",
+                [TASK, list(ids)],
+            ).fetchall()
+        counts = {org: n for org, n in rows}
+        bad = {org: counts.get(org, 0) for org in ids if counts.get(org, 0) != 1}
+        if bad:
+            return f"NOT exactly one active deployment: {bad}"
+        return f"exactly one active deployment in each of {len(ids)} org+task"
+
+
+class Mlflow(Side):
+    name = "MLflow"
+
+    def start(self) -> None:
+        self.dbname = _create_db(self.server_url, "mlflow_vs_aiops")
+        self.port = _free_port()
+        env = {
+            **os.environ,
+            "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
+            "MLFLOW_DISABLE_TELEMETRY": "true",
+            "DO_NOT_TRACK": "true",
+        }
+        env.pop("DATABASE_URL", None)
+        command = [
+            str(MLFLOW_VENV / "bin" / "mlflow"),
+            "server",
+            "--backend-store-uri",
+            # SQLAlchemy 2.1 maps postgresql:// to psycopg 3: name the installed driver.
+            _with_db(self.server_url, self.dbname, scheme="postgresql+psycopg2"),
+            "--default-artifact-root",
+            MLFLOW_ARTIFACT_ROOT,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            "2",
+            "--gunicorn-opts",
+            "--threads 4 --worker-class gthread --log-level warning",
+        ]
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen(
+                command, cwd=self.workdir, env=env, stdout=log, stderr=log, start_new_session=True
+            )
+        _wait_for_port(self.port, self.proc, self.log)
+        client = Client(self.port, {})
+        try:
+            for name in dict.fromkeys(self.all_tenants()):
+                self._setup_model(client, name)
+        finally:
+            client.close()
+
+    def _setup_model(self, client: Client, name: str) -> None:
+        api = "/api/2.0/mlflow"
+        status, _, answer = client.call("POST", f"{api}/registered-models/create", {"name": name})
+        if status != 200:
+            raise RuntimeError(f"MLflow registered-models/create {name}: {status} {answer}")
+        versions = []
+        for _ in range(2):
+            status, _, answer = self.register(client, name)
+            if status != 200 or not answer:
+                raise RuntimeError(f"MLflow model-versions/create {name}: {status}")
+            versions.append(answer)
+        status, _, _ = self.deploy(client, name, versions[0])
+        if status != 200:
+            raise RuntimeError(f"MLflow registered-models/alias {name}: {status}")
+        self.tenants[name] = {"headers": {}, "versions": versions}
+
+    def register(self, client, tenant):
+        body = {"name": tenant, "source": f"{MLFLOW_ARTIFACT_ROOT}/{tenant}/model"}
+        status, ms, answer = client.call("POST", "/api/2.0/mlflow/model-versions/create", body)
+        return status, ms, ((answer or {}).get("model_version") or {}).get("version")
+
+    def deploy(self, client, tenant, version):
+        body = {"name": tenant, "alias": ALIAS, "version": version}
+        status, ms, _ = client.call("POST", "/api/2.0/mlflow/registered-models/alias", body)
+        return status, ms, None
+
+    def read(self, client, tenant):
+        path = f"/api/2.0/mlflow/registered-models/alias?name={tenant}&alias={ALIAS}"
+        status, ms, _ = client.call("GET", path)
+        return status, ms, None
+
+    def loop_target(self, tenant, registered, k):
+        return registered or self.tenants[tenant]["versions"][(k + 1) % 2]
+
+    def check(self, tenants):
+        client = Client(self.port, {})
+        bad = []
+        try:
+            for name in dict.fromkeys(tenants):
+                path = f"/api/2.0/mlflow/registered-models/alias?name={name}&alias={ALIAS}"
+                status, _, answer = client.call("GET", path)
+                version = ((answer or {}).get("model_version") or {}).get("version")
+                if status != 200 or not version:
+                    bad.append(f"{name}: {status}")
+        finally:
+            client.close()
+        if bad:
+            return f"alias NOT resolving: {bad}"
+        return f"alias '{ALIAS}' resolves on each of {len(set(tenants))} registered models"
+
+
+# --- measuring ------------------------------------------------------------------------------
+
+
+def _pct(values, q):
+    import numpy as np
+
+    return float(np.percentile(np.asarray(values, dtype=float), q)) if values else math.nan
+
+
+def _work(side: Side, operation: str, tenant: str, client: Client, n: int, out: dict) -> None:
+    versions = side.tenants[tenant]["versions"]
+    for k in range(n):
+        if operation == "register":
+            status, ms, _ = side.register(client, tenant)
+            out["ms"].append(ms)
+            out["status"].append(status)
+        elif operation == "deploy":
+            status, ms, _ = side.deploy(client, tenant, versions[(k + 1) % 2])
+            out["ms"].append(ms)
+            out["status"].append(status)
+        elif operation == "read":
+            status, ms, _ = side.read(client, tenant)
+            out["ms"].append(ms)
+            out["status"].append(status)
+        else:
+            s1, ms1, registered = side.register(client, tenant)
+            s2, ms2, _ = side.deploy(client, tenant, side.loop_target(tenant, registered, k))
+            s3, ms3, _ = side.read(client, tenant)
+            out["ms"].append(ms1 + ms2 + ms3)
+            out["status"].extend((s1, s2, s3))
+
+
+def _measure(side: Side, operation: str, tenants: list[str], n: int) -> dict:
+    """`len(tenants)` clients, one per tenant entry, `n` times `operation` each."""
+    clients = [side.client(t) for t in tenants]
+    for client in clients:
+        client.connect()
+    results = [{"ms": [], "status": []} for _ in tenants]
+    barrier = threading.Barrier(len(tenants) + 1)
+
+    def target(i):
+        barrier.wait()
+        _work(side, operation, tenants[i], clients[i], n, results[i])
+
+    threads = [threading.Thread(target=target, args=(i,), daemon=True) for i in range(len(tenants))]
+    for thread in threads:
+        thread.start()
+    cpu0 = side.cpu()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    cpu1 = side.cpu()
+    for client in clients:
+        client.close()
+    ms = [v for r in results for v in r["ms"]]
+    statuses = [s for r in results for s in r["status"]]
+    return {
+        "n": len(ms),
+        "requests": len(statuses),
+        "p50": _pct(ms, 50),
+        "p95": _pct(ms, 95),
+        "throughput": len(ms) / wall if wall else math.nan,
+        "errors": sum(not 200 <= s < 300 for s in statuses),
+        "codes": sorted({s for s in statuses if not 200 <= s < 300}),
+        "reconnects": sum(c.reconnects for c in clients),
+        "app_cpu_ms": (cpu1[0] - cpu0[0]) * 1000 / max(len(statuses), 1),
+        "db_cpu_ms": (cpu1[1] - cpu0[1]) * 1000 / max(len(statuses), 1),
+        "wall": wall,
+    }
+
+
+def _run_side(side: Side, args) -> dict:
+    """Start the server, run the three phases, check after each, stop and drop."""
+    results: dict = {"phases": {}, "checks": {}}
+    print(f"\n== {side.name}: starting (throwaway database, gunicorn 2 gthread x 4)", flush=True)
+    started = time.perf_counter()
+    try:
+        side.start()
+        print(f"   ready on 127.0.0.1:{side.port} in {time.perf_counter() - started:.0f} s")
+        warm = ["warm"] * 8
+        _measure(side, "loop", warm, 3)  # both workers: code paths, DB connections
+        for phase in PHASES:
+            tenants = side.tenant_names(phase)
+            n = args.iterations if phase == "solo" else args.per_client
+            _measure(side, "loop", tenants, WARMUP_LOOPS)
+            results["phases"][phase] = {}
+            for operation in OPERATIONS:
+                res = _measure(side, operation, tenants, n)
+                results["phases"][phase][operation] = res
+                unit = "loops" if operation == "loop" else "req"
+                codes = f" {res['codes']}" if res["codes"] else ""
+                print(
+                    f"   {phase:<6} {len(tenants):>2} client(s) {operation:<8} n={res['n']:<5} "
+                    f"p50 {res['p50']:7.1f} ms  p95 {res['p95']:7.1f} ms  "
+                    f"{res['throughput']:7.1f} {unit}/s  CPU/req app {res['app_cpu_ms']:5.2f} "
+                    f"db {res['db_cpu_ms']:5.2f} ms  errors {res['errors']}{codes}",
+                    flush=True,
+                )
+            results["checks"][phase] = side.check(tenants)
+            print(f"   {phase:<6} after: {results['checks'][phase]}", flush=True)
+    finally:
+        side.close()
+    return results
+
+
+# --- the report -----------------------------------------------------------------------------
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b else math.nan
+
+
+def _table(order: list[str], results: dict[str, dict], clients: int) -> list[dict]:
+    """Print one order's table; return its ratios."""
+    a, m = results["aiops"]["phases"], results["MLflow"]["phases"]
+    print(f"\n### Order: {' then '.join(order)}  (p50 / p95 ms; ratio = aiops / MLflow)")
+    head = (
+        f"| {'operation (aiops vs MLflow)':<33} | {'1 client aiops':>15} | {'1 client MLflow':>15} "
+        f"| {'ratio':>13} | {f'{clients} clients own: aiops / MLflow /s, ratio':>37} "
+        f"| {f'{clients} clients one: aiops / MLflow /s, ratio':>37} |"
+    )
+    print(head)
+    print("|" + "|".join("-" * (len(c)) for c in head.split("|")[1:-1]) + "|")
+    ratios = []
+    for op in OPERATIONS:
+        sa, sm = a["solo"][op], m["solo"][op]
+        r50, r95 = _ratio(sa["p50"], sm["p50"]), _ratio(sa["p95"], sm["p95"])
+        cells = []
+        row = {"op": op, "p50": r50, "p95": r95}
+        for phase in ("own", "shared"):
+            ta, tm = a[phase][op]["throughput"], m[phase][op]["throughput"]
+            row[phase] = _ratio(ta, tm)
+            cells.append(f"{ta:7.1f} / {tm:7.1f}, {row[phase]:5.2f}")
+        ratios.append(row)
+        print(
+            f"| {LABELS[op]:<33} | {sa['p50']:6.1f} / {sa['p95']:6.1f} "
+            f"| {sm['p50']:6.1f} / {sm['p95']:6.1f} | {r50:5.2f} / {r95:5.2f} "
+            f"| {cells[0]:>37} | {cells[1]:>37} |"
+        )
+    print("(throughput: requests/s; for the loop, loops/s of three requests)")
+    print("\nServer CPU per request, ms: gunicorn processes + PostgreSQL backends of its database")
+    print(
+        f"| {'operation':<10} | {'phase':<22} | {'aiops app + db':>15} | {'MLflow app + db':>15} "
+        f"| {'ratio (total)':>13} |"
+    )
+    for op in OPERATIONS:
+        for phase, label in (
+            ("solo", "1 client"),
+            ("own", f"{clients} clients, own"),
+            ("shared", f"{clients} clients, one"),
+        ):
+            ra, rm = a[phase][op], m[phase][op]
+            ta, tm = ra["app_cpu_ms"] + ra["db_cpu_ms"], rm["app_cpu_ms"] + rm["db_cpu_ms"]
+            print(
+                f"| {op:<10} | {label:<22} | {ra['app_cpu_ms']:6.2f} + {ra['db_cpu_ms']:5.2f} "
+                f"| {rm['app_cpu_ms']:6.2f} + {rm['db_cpu_ms']:5.2f} | {_ratio(ta, tm):13.2f} |"
+            )
+    for side in ("aiops", "MLflow"):
+        phases = results[side]["phases"]
+        errors = sum(r["errors"] for p in phases.values() for r in p.values())
+        requests = sum(r["requests"] for p in phases.values() for r in p.values())
+        reconnects = sum(r["reconnects"] for p in phases.values() for r in p.values())
+        checks = "; ".join(f"{p}: {c}" for p, c in results[side]["checks"].items())
+        print(
+            f"{side}: {errors} errors in {requests} measured requests "
+            f"({reconnects} keep-alive reconnects); after every phase: {checks}"
+        )
+    return ratios
+
+
+def _summary(all_ratios: list[list[dict]], clients: int) -> None:
+    if len(all_ratios) < 2:
+        return
+    print("\n### Both orders: ratios aiops / MLflow (geometric mean of the two orders)")
+    print(
+        f"| {'operation':<33} | {'1 client p50':>16} | {'1 client p95':>16} "
+        f"| {f'{clients} own: throughput':>19} | {f'{clients} one: throughput':>19} |"
+    )
+    for i, op in enumerate(OPERATIONS):
+        cells = []
+        for key in ("p50", "p95", "own", "shared"):
+            values = [r[i][key] for r in all_ratios]
+            each = " ".join(f"{v:.2f}" for v in values)
+            ok = all(math.isfinite(v) and v > 0 for v in values)
+            gm = math.exp(sum(math.log(v) for v in values) / len(values)) if ok else math.nan
+            cells.append(f"{gm:.2f} ({each})")
+        print(
+            f"| {LABELS[op]:<33} | {cells[0]:>16} | {cells[1]:>16} | {cells[2]:>19} "
+            f"| {cells[3]:>19} |"
+        )
+
+
+# --- setup ----------------------------------------------------------------------------------
+
+
+def _mlflow_install(skip: bool) -> str:
+    python = MLFLOW_VENV / "bin" / "python"
+    if skip and python.exists():
+        print(f"Using the MLflow venv at {MLFLOW_VENV} as it is (--skip-install)")
+    else:
+        if skip:
+            print(f"--skip-install: no venv at {MLFLOW_VENV} yet, creating it")
+        if not python.exists():
+            subprocess.run([sys.executable, "-m", "venv", str(MLFLOW_VENV)], check=True)
+        pip = [str(python), "-m", "pip"]
+        listing = subprocess.run(
+            [*pip, "index", "versions", "mlflow"], capture_output=True, text=True, timeout=300
+        ).stdout
+        found = re.search(r"Available versions: (.*)", listing)
+        available = [v.strip() for v in found.group(1).split(",")] if found else []
+        series = [v for v in available if v.startswith(MLFLOW_SERIES + ".")]
+        wanted = MLFLOW_WANTED if MLFLOW_WANTED in available or not series else series[0]
+        if wanted != MLFLOW_WANTED:
+            print(f"mlflow {MLFLOW_WANTED} is not on the index: installing {wanted}")
+        print(f"Installing mlflow=={wanted} psycopg2-binary into {MLFLOW_VENV} ...", flush=True)
+        subprocess.run(
+            [*pip, "install", "-q", f"mlflow=={wanted}", "psycopg2-binary"],
+            check=True,
+            stderr=subprocess.DEVNULL,
+        )
+    version = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import gunicorn, mlflow; print(mlflow.__version__, gunicorn.__version__)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return f"mlflow {version[0]} (gunicorn {version[1]})"
+
+
+def _prepare_aiops(out: Path, clients: int) -> None:
+    """In a subprocess, with DATABASE_URL naming the throwaway database: migrate, then per
+    tenant an organization, an admin token and two versions with a fitted model (the first
+    deployed)."""
+    sys.path.insert(0, str(ROOT))
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    from aiops.services.tenancy import api_token_issue
+    from models_registry import services
+    from tests.factories import MembershipFactory, OrganizationFactory
+    from training.estimators import build_estimator
+
+    words = ("billing", "login", "crash", "refund")
+    texts = [f"{w} issue with my account, case {i}" for i in range(10) for w in words]
+    labels = [w for i in range(10) for w in words]
+    model = build_estimator("fast", random_state=0).fit(texts, labels)
+    names = ["warm", "solo", "shared", *(f"own-{i:02d}" for i in range(clients))]
+    tenants = {}
+    for name in names:
+        org = OrganizationFactory(slug=f"bench-{name}")
+        versions = [
+            services.model_version_register(
+                organization=org, task=TASK, model=model, estimator="fast", labels=list(words)
+            )
+            for _ in range(2)
+        ]
+        services.model_version_deploy(model_version=versions[0])
+        _, token = api_token_issue(membership=MembershipFactory(organization=org, role="admin"))
+        tenants[name] = {
+            "org_id": org.pk,
+            "token": token,
+            "versions": [v.version for v in versions],
+        }
+    out.write_text(json.dumps(tenants))
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--iterations", type=int, default=300, help="one client: per operation")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--per-client", type=int, default=60, help="per operation and client")
+    parser.add_argument("--order", choices=["both", "aiops-first", "mlflow-first"], default="both")
+    parser.add_argument("--skip-install", action="store_true", help="use the cached venv as is")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 20 / 4 clients x 5")
+    parser.add_argument("--prepare-aiops", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.prepare_aiops:
+        _prepare_aiops(args.prepare_aiops, args.clients)
+        return
+    if args.quick:
+        args.iterations, args.clients, args.per_client = 20, 4, 5
+    server_url = _server_url()
+    signal.signal(signal.SIGTERM, _interrupt)
+    mlflow = _mlflow_install(args.skip_install)
+    print(
+        f"{mlflow} vs aiops (gunicorn {_gunicorn_version()}), PostgreSQL at "
+        f"{urlparse(server_url).hostname}:{urlparse(server_url).port or 5432}; "
+        f"1 client x {args.iterations}, {args.clients} clients x {args.per_client} "
+        f"per operation; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}"
+    )
+    orders = {
+        "both": [["aiops", "MLflow"], ["MLflow", "aiops"]],
+        "aiops-first": [["aiops", "MLflow"]],
+        "mlflow-first": [["MLflow", "aiops"]],
+    }[args.order]
+    all_ratios, tables = [], []
+    workdir = Path(tempfile.mkdtemp(prefix="aiops-vs-mlflow-"))
+    try:
+        for order in orders:
+            results = {}
+            for name in order:
+                side_class = Aiops if name == "aiops" else Mlflow
+                side = side_class(
+                    server_url, workdir / f"{name}-{uuid.uuid4().hex[:6]}", args.clients
+                )
+                side.workdir.mkdir(parents=True)
+                results[name] = _run_side(side, args)
+            tables.append((order, results))
+        for order, results in tables:
+            all_ratios.append(_table(order, results, args.clients))
+        _summary(all_ratios, args.clients)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _gunicorn_version() -> str:
+    import gunicorn
+
+    return gunicorn.__version__
+
+
+if __name__ == "__main__":
+    main()
