@@ -5,6 +5,7 @@ import pytest
 
 from aiops.models import Category
 from models_registry.models import ABTest, Deployment, InferenceLog, ModelVersion
+from tests.models_registry.support import add_logs
 from training.models import TrainingExample
 
 pytestmark = pytest.mark.browser
@@ -128,9 +129,14 @@ def test_the_ab_test_result_page(console, trained_org, demo_classifiers, screens
     active = ModelVersion.objects.get(organization=trained_org, task="category", status="active")
     ab_test = ab_test_start(version_a=active, version_b=candidate, split_percentage=50)
     assert ABTest.objects.filter(pk=ab_test.pk, status="running").exists()
+    add_logs(trained_org, active, correct=300, incorrect=60, ab_test=ab_test, arm="A")
+    add_logs(trained_org, candidate, correct=330, incorrect=25, ab_test=ab_test, arm="B")
     console.goto(f"{console.base}/admin/models_registry/abtest/{ab_test.pk}/change/")
-    assert console.locator("#ab-result .ab-arm").count() == 2
+    arms = console.locator("#ab-result .ab-arm")
+    assert [arms.nth(i).get_attribute("data-n") for i in range(2)] == ["360", "355"]
+    assert 0 < float(console.get_attribute("#ab-pvalue", "data-value")) < 0.01
     assert console.inner_text(".ab-verdict").strip()
+    console.wait_for_selector("body[data-charts-ready]", state="attached")
     console.screenshot(path=screenshots / "07-ab-test-result.png", full_page=True)
 
 
@@ -146,4 +152,5 @@ def test_the_dashboard_draws_its_charts(console, trained_org, make_client, scree
         "[...document.querySelectorAll('.console-chart')]"
         ".every(chart => chart.querySelector('svg.main-svg'))"
     )
+    console.wait_for_selector("body[data-charts-ready]", state="attached")
     console.screenshot(path=screenshots / "08-dashboard.png", full_page=True)
