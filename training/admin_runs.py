@@ -8,7 +8,6 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from aiops import charts
 from aiops.admin_base import (
     HistoryAdmin,
     ServiceFormAdmin,
@@ -17,6 +16,7 @@ from aiops.admin_base import (
     console_organization_ids,
     console_organizations,
 )
+from aiops.charts import chart_html, graph_objects
 from aiops.choices import Role
 from aiops.exceptions import DomainError
 from models_registry.choices import CLASSIFIER_TASKS, Task
@@ -46,7 +46,7 @@ COMPARISON_FIELDS = (
 def confusion_matrix_chart(confusion: dict):
     """The holdout's confusion matrix as a heatmap: true labels down, predicted across,
     counts written in the cells."""
-    go = charts.graph_objects()
+    go = graph_objects()
     labels, matrix = confusion["labels"], confusion["matrix"]
     figure = go.Figure(
         go.Heatmap(
@@ -63,7 +63,7 @@ def confusion_matrix_chart(confusion: dict):
     figure.update_xaxes(title_text="predicted", type="category")
     figure.update_yaxes(title_text="true", type="category", autorange="reversed")
     height = max(360, 200 + 30 * len(labels))  # room for the rotated predicted labels
-    return charts.chart_html(figure, chart_id="confusion-matrix", height=height)
+    return chart_html(figure, chart_id="confusion-matrix", height=height)
 
 
 @admin.register(models.TrainingRun)
