@@ -28,10 +28,11 @@ organization (aiops, an admin token each) / registered model (MLflow); then all 
 organization and task / one registered model. Each client first runs two untimed loops (warm
 connections, artifact loads). After every phase: the error count (non-2xx or no answer),
 exactly one active deployment per organization and task (aiops, from the database) and the
-alias resolving (MLflow). Server CPU per request is the utime + stime (from /proc) of the
-server's process tree (gunicorn master and workers), and separately of the PostgreSQL backends
-connected to its database, over the phase, divided by its requests. The whole run happens in
-both orders (aiops first, then MLflow first); ratios are aiops / MLflow.
+alias resolving (MLflow). Server CPU per request is the utime + stime (from /proc, sampled
+per process every 0.5 s, so connections Django recycles still count) of the server's process
+tree (gunicorn master and workers), and separately of the PostgreSQL backends connected to its
+database, over the phase, divided by its requests. The whole run happens in both orders
+(aiops first, then MLflow first); ratios are aiops / MLflow.
 
 MLflow goes into its own venv (/tmp/aiops-mlflow-venv, kept for reruns; --skip-install uses it
 as it is): mlflow 3.17.2 (or the newest 3.17.x the index has) with psycopg2-binary, served by
@@ -135,8 +136,10 @@ def _all_pids() -> list[int]:
     return [int(p) for p in os.listdir("/proc") if p.isdigit()]
 
 
-def _tree_cpu(root: int) -> float:
-    """CPU seconds of `root` and all its descendants (the gunicorn master and workers)."""
+def _cpu_sample(root: int, dbname: str) -> dict[tuple[str, int], float]:
+    """CPU seconds by process: ("app", pid) for `root` and its descendants (the gunicorn
+    master and workers; MLflow's CLI process above them idles), ("db", pid) for the
+    PostgreSQL backends connected to `dbname`."""
     stats = {pid: s for pid in _all_pids() if (s := _stat(pid)) is not None}
     tree, frontier = {root}, [root]
     while frontier:
@@ -145,22 +148,37 @@ def _tree_cpu(root: int) -> float:
             if ppid == parent and pid not in tree:
                 tree.add(pid)
                 frontier.append(pid)
-    return sum(stats[pid][1] for pid in tree if pid in stats)
-
-
-def _db_cpu(dbname: str) -> float:
-    """CPU seconds of the PostgreSQL backends connected to `dbname` (persistent connections on
-    both sides; a backend that ends within a phase takes its time with it)."""
-    total = 0.0
-    for pid in _all_pids():
+    sample = {("app", pid): stats[pid][1] for pid in tree if pid in stats}
+    for pid, (_, seconds) in stats.items():
         try:
             cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
         if cmd.startswith("postgres:") and f" {dbname} " in cmd:
-            stat = _stat(pid)
-            total += stat[1] if stat else 0.0
-    return total
+            sample[("db", pid)] = seconds
+    return sample
+
+
+class CpuMeter:
+    """CPU seconds used by the server and its database backends between `start` and the last
+    `sample`, per process: sampled every SAMPLE_SECONDS, so a process that ends in between
+    (Django closes its connections after CONN_MAX_AGE) loses at most that much of its time,
+    and one that starts counts from zero."""
+
+    SAMPLE_SECONDS = 0.5
+
+    def __init__(self, root: int, dbname: str):
+        self.root, self.dbname = root, dbname
+        self.first = _cpu_sample(root, dbname)
+        self.last = dict(self.first)
+
+    def sample(self) -> None:
+        for key, seconds in _cpu_sample(self.root, self.dbname).items():
+            self.first.setdefault(key, 0.0)
+            self.last[key] = seconds
+
+    def used(self, kind: str) -> float:
+        return sum(v - self.first[k] for k, v in self.last.items() if k[0] == kind)
 
 
 def _free_port() -> int:
@@ -300,8 +318,8 @@ class Side:
                 _drop_db(self.server_url, self.dbname)
                 self.dbname = None
 
-    def cpu(self) -> tuple[float, float]:
-        return _tree_cpu(self.proc.pid), _db_cpu(self.dbname)
+    def cpu_meter(self) -> CpuMeter:
+        return CpuMeter(self.proc.pid, self.dbname)
 
     def client(self, tenant: str) -> Client:
         return Client(self.port, self.tenants[tenant]["headers"])
@@ -531,20 +549,31 @@ def _measure(side: Side, operation: str, tenants: list[str], n: int) -> dict:
     results = [{"ms": [], "status": []} for _ in tenants]
     barrier = threading.Barrier(len(tenants) + 1)
 
+    finished = [0.0] * len(tenants)
+
     def target(i):
-        barrier.wait()
-        _work(side, operation, tenants[i], clients[i], n, results[i])
+        # Signals go to the main thread, which waits in short joins and so stops at once.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            barrier.wait()
+            _work(side, operation, tenants[i], clients[i], n, results[i])
+        finally:
+            finished[i] = time.perf_counter()
 
     threads = [threading.Thread(target=target, args=(i,), daemon=True) for i in range(len(tenants))]
     for thread in threads:
         thread.start()
-    cpu0 = side.cpu()
+    meter = side.cpu_meter()
     barrier.wait()
     started = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - started
-    cpu1 = side.cpu()
+    next_sample = started + meter.SAMPLE_SECONDS
+    while alive := [t for t in threads if t.is_alive()]:
+        alive[0].join(timeout=max(0.0, min(0.1, next_sample - time.perf_counter())))
+        if time.perf_counter() >= next_sample:
+            meter.sample()
+            next_sample += meter.SAMPLE_SECONDS
+    meter.sample()
+    wall = max(finished) - started
     for client in clients:
         client.close()
     ms = [v for r in results for v in r["ms"]]
@@ -558,8 +587,8 @@ def _measure(side: Side, operation: str, tenants: list[str], n: int) -> dict:
         "errors": sum(not 200 <= s < 300 for s in statuses),
         "codes": sorted({s for s in statuses if not 200 <= s < 300}),
         "reconnects": sum(c.reconnects for c in clients),
-        "app_cpu_ms": (cpu1[0] - cpu0[0]) * 1000 / max(len(statuses), 1),
-        "db_cpu_ms": (cpu1[1] - cpu0[1]) * 1000 / max(len(statuses), 1),
+        "app_cpu_ms": meter.used("app") * 1000 / max(len(statuses), 1),
+        "db_cpu_ms": meter.used("db") * 1000 / max(len(statuses), 1),
         "wall": wall,
     }
 
@@ -573,11 +602,13 @@ def _run_side(side: Side, args) -> dict:
         side.start()
         print(f"   ready on 127.0.0.1:{side.port} in {time.perf_counter() - started:.0f} s")
         warm = ["warm"] * 8
-        _measure(side, "loop", warm, 3)  # both workers: code paths, DB connections
+        warmups = [_measure(side, "loop", warm, 3)]  # both workers: code, DB connections
         for phase in PHASES:
             tenants = side.tenant_names(phase)
             n = args.iterations if phase == "solo" else args.per_client
-            _measure(side, "loop", tenants, WARMUP_LOOPS)
+            warmups.append(_measure(side, "loop", tenants, WARMUP_LOOPS))
+            if bad := sum(w["errors"] for w in warmups):
+                print(f"   warm-up loops so far: {bad} errors", flush=True)
             results["phases"][phase] = {}
             for operation in OPERATIONS:
                 res = _measure(side, operation, tenants, n)
