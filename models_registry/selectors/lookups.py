@@ -3,6 +3,7 @@
 from django.db.models import QuerySet
 
 from aiops.exceptions import NotFound
+from aiops.models import Organization
 from models_registry import semver
 from models_registry.choices import DeploymentStatus
 from models_registry.models import (
@@ -36,12 +37,16 @@ def model_version_get(*, organization, task: str, version: str | int) -> ModelVe
         found = versions.filter(task=task, major=major, minor=minor, patch=patch).first()
     if found is None:
         raise NotFound(f"Model version {version} of task '{str(task)}' not found.")
+    if isinstance(organization, Organization):
+        found.organization = organization  # the caller's row: no second read of it
     return found
 
 
 def model_version_active_list(*, organization) -> QuerySet[Deployment]:
-    return Deployment.objects.select_related("model_version", "candidate_version").filter(
-        organization=organization, status=DeploymentStatus.ACTIVE
+    return (
+        Deployment.objects.select_related("model_version", "candidate_version")
+        .filter(organization=organization, status=DeploymentStatus.ACTIVE)
+        .order_by("task")
     )
 
 

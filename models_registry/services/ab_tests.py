@@ -21,9 +21,9 @@ from models_registry.services.versions import (
     _check_deployable,
     _check_servable,
     _event,
-    _lock,
     _set_status,
     _warm_on_commit,
+    registry_lock,
 )
 
 
@@ -58,7 +58,7 @@ def ab_test_start(
     for version in (version_a, version_b):
         _check_servable(version)
     organization, task = version_a.organization, version_a.task
-    _lock(organization)
+    registry_lock(organization, task)
     if ab_test_get_running(organization=organization, task=task) is not None:
         raise Conflict(f"An A/B test is already running for {task}: conclude or stop it first.")
     current = deployment_get_active(organization=organization, task=task)
@@ -173,7 +173,7 @@ def ab_test_conclude(
     """End a running test and promote its winner through `model_version_promote` (an arm
     less accurate than the other only with `force`). The winner is the statistics' verdict;
     an admin may name one ("A" / "B") when it is inconclusive. The other arm is deprecated."""
-    _lock(ab_test.organization)
+    registry_lock(ab_test.organization, ab_test.task)
     ab_test.refresh_from_db()
     if ab_test.status != ABTestStatus.RUNNING:
         raise Conflict(f"A/B test {ab_test.pk} is {ab_test.status}, not running.")
@@ -231,7 +231,7 @@ def ab_test_stop(
 ) -> ABTest:
     """End a running test without promoting anything; its arms other than the stable
     version go out of service (deprecated)."""
-    _lock(ab_test.organization)
+    registry_lock(ab_test.organization, ab_test.task)
     ab_test.refresh_from_db()
     if ab_test.status != ABTestStatus.RUNNING:
         raise Conflict(f"A/B test {ab_test.pk} is {ab_test.status}, not running.")

@@ -26,10 +26,10 @@ from models_registry.services.versions import (
     _check_deployable,
     _check_servable,
     _event,
-    _lock,
     _serving_version_ids,
     _set_status,
     _warm_on_commit,
+    registry_lock,
 )
 
 logger = logging.getLogger(__name__)
@@ -50,9 +50,12 @@ def _replace_deployment(
     actor=None,
     reason: str = "",
     ended_as: str = DeploymentStatus.SUPERSEDED,
+    current: Deployment | None | bool = False,
 ) -> tuple[Deployment | None, Deployment]:
-    """End the active deployment (if any) and create its successor; caller holds the lock."""
-    current = deployment_get_active(organization=organization, task=task)
+    """End the active deployment (if any) and create its successor; caller holds the lock
+    (and may pass the `current` deployment it read under it)."""
+    if current is False:
+        current = deployment_get_active(organization=organization, task=task)
     if current is not None:
         Deployment.objects.filter(pk=current.pk).update(status=ended_as, ended_at=timezone.now())
     new = Deployment.objects.create(
@@ -73,18 +76,22 @@ def _replace_deployment(
 
 def _deprecate_old_versions(*, organization: Organization, task: str, actor=None) -> list[str]:
     """Deprecate versions older than the newest N (settings.MODEL_REGISTRY_KEEP_VERSIONS) that
-    serve nothing; returns the versions deprecated."""
+    serve nothing; returns the versions deprecated. One query finds only the versions still to
+    deprecate (usually none), so a deploy costs the same whatever the number of versions."""
     keep = int(getattr(settings, "MODEL_REGISTRY_KEEP_VERSIONS", 5))
+    versions = ModelVersion.objects.filter(organization=organization, task=task)
+    newest = versions.order_by("-major", "-minor", "-patch").values("pk")[:keep]
+    old = list(
+        versions.exclude(status__in=[VersionStatus.DEPRECATED, VersionStatus.ARCHIVED])
+        .exclude(pk__in=newest)
+        .order_by("-major", "-minor", "-patch")
+    )
+    if not old:
+        return []
     serving = _serving_version_ids(organization, task)
-    old = ModelVersion.objects.filter(organization=organization, task=task).order_by(
-        "-major", "-minor", "-patch"
-    )[keep:]
     deprecated = []
     for version in old:
-        if version.pk in serving or version.status in (
-            VersionStatus.DEPRECATED,
-            VersionStatus.ARCHIVED,
-        ):
+        if version.pk in serving:
             continue
         _set_status(version, VersionStatus.DEPRECATED)
         _event(
@@ -137,7 +144,7 @@ def model_version_deploy(
     _check_schedule(strategy=strategy, percentage=percentage, steps=steps, minutes=step_minutes)
     _check_servable(model_version)
     organization, task = model_version.organization, model_version.task
-    _lock(organization)
+    registry_lock(organization, task)
     current = deployment_get_active(organization=organization, task=task)
     if (
         strategy == DeploymentStrategy.FULL
@@ -174,7 +181,8 @@ def _deploy(
     action: str = DeploymentAction.DEPLOY,
     details: dict | None = None,
 ) -> Deployment:
-    """The change of what serves, once checked; the caller holds the organization lock."""
+    """The change of what serves, once checked; the caller holds the registry lock and read
+    `current` under it."""
     organization, task = model_version.organization, model_version.task
     model_version.refresh_from_db(fields=["status"])
     _check_deployable(model_version)
@@ -193,6 +201,7 @@ def _deploy(
             model_version=model_version,
             actor=actor,
             reason=reason,
+            current=current,
         )
         if old is not None and old.pk != model_version.pk:
             _set_status(old, VersionStatus.DEPRECATED, changes)
@@ -220,6 +229,7 @@ def _deploy(
             step_minutes=step_minutes,
             actor=actor,
             reason=reason,
+            current=current,
         )
         shown = {
             "strategy": strategy,
@@ -283,7 +293,7 @@ def model_version_promote(
                 f"No canary or gradual rollout of {task} to promote: name a version instead."
             )
     _check_servable(target)
-    _lock(organization)
+    registry_lock(organization, task)
     current = deployment_get_active(organization=organization, task=task)
     if version is None and (current is None or current.candidate_version_id != target.pk):
         raise Conflict(f"The rollout of {task} changed meanwhile: look again, then promote.")
@@ -321,7 +331,7 @@ def deployment_rollback(
     version before the current one that was not rolled away from (`rollback_target`), so
     rollbacks in a row walk back through the history instead of toggling. 409 when nothing
     is left to go back to."""
-    _lock(organization)
+    registry_lock(organization, task)
     current = deployment_get_active(organization=organization, task=task)
     if current is None:
         raise Conflict(f"Nothing is deployed for {task}: there is nothing to roll back.")
@@ -389,7 +399,7 @@ def rollout_advance() -> list[str]:
         )
         try:
             with transaction.atomic():
-                _lock(deployment.organization)
+                registry_lock(deployment.organization, deployment.task)
                 current = deployment_get_active(
                     organization=deployment.organization, task=deployment.task
                 )

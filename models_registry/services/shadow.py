@@ -15,10 +15,10 @@ from models_registry.services.versions import (
     _check_deployable,
     _check_servable,
     _event,
-    _lock,
     _serving_version_ids,
     _set_status,
     _warm_on_commit,
+    registry_lock,
 )
 from models_registry.serving import model_load, predict_label
 
@@ -38,7 +38,7 @@ def shadow_start(
         )
     _check_servable(model_version)
     organization, task = model_version.organization, model_version.task
-    _lock(organization)
+    registry_lock(organization, task)
     model_version.refresh_from_db(fields=["status"])
     _check_deployable(model_version)
     if ShadowDeployment.objects.filter(organization=organization, task=task, active=True).exists():
@@ -74,7 +74,7 @@ def shadow_start(
 @transaction.atomic
 def shadow_end(*, organization: Organization, task: str, actor=None, reason: str = ""):
     """End the active shadow deployment of a task, keeping its report in the audit record."""
-    _lock(organization)
+    registry_lock(organization, task)
     shadow = ShadowDeployment.objects.filter(
         organization=organization, task=task, active=True
     ).first()

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from aiops.exceptions import Conflict, InvalidInput
 from aiops.models import Organization
@@ -20,8 +20,21 @@ from models_registry.selectors import model_version_latest, serving_list
 from models_registry.serving import ServingError, model_load
 from models_registry.warming import serving_warm
 
+REGISTRY_LOCK_SPACE = 0x52454749  # "REGI": pg_advisory_xact_lock's first key, the registry's
 
-def _lock(organization: Organization) -> None:
+
+def registry_lock(organization: Organization, task: str) -> None:
+    """Serialize the registry writes of one organization's task (version numbering, what
+    serves, A/B tests, shadows) until the transaction ends. Writes to other tasks or other
+    organizations go on in parallel. On PostgreSQL, a transaction-level advisory lock keyed
+    by (organization, task); elsewhere (SQLite serializes writers anyway) the organization row."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+                [REGISTRY_LOCK_SPACE, f"{organization.pk}:{task}"],
+            )
+        return
     Organization.objects.select_for_update().filter(pk=organization.pk).first()
 
 
@@ -49,7 +62,7 @@ def model_version_register(
     """Register a trained model (stored as a verified artifact) under the next or given semver,
     or, with `provider` and `external_model_id`, an external model priced per 1K tokens."""
     # Lock the organization row so concurrent registrations number versions one at a time.
-    _lock(organization)
+    registry_lock(organization, task)
     external = bool(provider or external_model_id)
     if external and not (provider and external_model_id):
         raise InvalidInput(
@@ -190,7 +203,7 @@ def model_version_set_status(
     """Move a version along its lifecycle by hand (staging, deprecated, archived, ...).
     Serving statuses (active, canary, ab_test, shadow) are set by the services that make a
     version serve: deploy, promote, rollback, A/B tests, shadows."""
-    _lock(version.organization)
+    registry_lock(version.organization, version.task)
     version.refresh_from_db(fields=["status"])
     if status in SERVING_STATUSES:
         raise InvalidInput(
