@@ -22,6 +22,7 @@ from models_registry.selectors.lookups import (
 from models_registry.selectors.routes import (
     Route,
     ab_test_get_running,
+    ab_test_is_running,
     candidate_salt,
     deployment_at,
     deployment_get_active,
@@ -60,6 +61,7 @@ __all__ = [
     "ab_test_arm_counts",
     "ab_test_get",
     "ab_test_get_running",
+    "ab_test_is_running",
     "ab_test_list",
     "ab_test_summary",
     "accuracy",

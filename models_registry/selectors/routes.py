@@ -37,6 +37,13 @@ def ab_test_get_running(*, organization, task: str) -> ABTest | None:
     )
 
 
+def ab_test_is_running(*, organization, task: str) -> bool:
+    """Whether an A/B test runs for the task (a write's check: no rows to build)."""
+    return ABTest.objects.filter(
+        organization=organization, task=task, status=ABTestStatus.RUNNING
+    ).exists()
+
+
 def candidate_salt(candidate_id: int) -> str:
     # Keyed by the candidate, not the deployment row: stepping a gradual rollout up from 10 %
     # to 20 % keeps every unit that was already on the candidate.

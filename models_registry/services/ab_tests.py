@@ -12,7 +12,7 @@ from models_registry.choices import ABTestStatus, DeploymentAction, VersionStatu
 from models_registry.models import ABTest, InferenceLog, ModelVersion
 from models_registry.selectors import (
     ab_test_arm_counts,
-    ab_test_get_running,
+    ab_test_is_running,
     accuracy,
     deployment_get_active,
 )
@@ -59,7 +59,7 @@ def ab_test_start(
         _check_servable(version)
     organization, task = version_a.organization, version_a.task
     registry_lock(organization, task)
-    if ab_test_get_running(organization=organization, task=task) is not None:
+    if ab_test_is_running(organization=organization, task=task):
         raise Conflict(f"An A/B test is already running for {task}: conclude or stop it first.")
     current = deployment_get_active(organization=organization, task=task)
     if current is not None and current.candidate_version is not None:

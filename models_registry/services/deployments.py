@@ -17,7 +17,7 @@ from models_registry.choices import (
 )
 from models_registry.models import ABTest, Deployment, ModelVersion
 from models_registry.selectors import (
-    ab_test_get_running,
+    ab_test_is_running,
     deployment_get_active,
     promotion_evidence,
     rollback_target,
@@ -186,7 +186,7 @@ def _deploy(
     organization, task = model_version.organization, model_version.task
     model_version.refresh_from_db(fields=["status"])
     _check_deployable(model_version)
-    if ab_test_get_running(organization=organization, task=task) is not None:
+    if ab_test_is_running(organization=organization, task=task):
         raise Conflict(f"An A/B test is running for {task}: conclude or stop it before deploying.")
     changes: dict = {}
     if strategy == DeploymentStrategy.FULL:
@@ -251,7 +251,8 @@ def _deploy(
         details={**shown, **(details or {}), "status_changes": changes},
     )
     _deprecate_old_versions(organization=organization, task=task, actor=actor)
-    _warm_on_commit(organization, task)
+    live = [deployment.model_version, deployment.candidate_version]
+    _warm_on_commit(organization, task, live=[version for version in live if version])
     return deployment
 
 
@@ -335,7 +336,7 @@ def deployment_rollback(
     current = deployment_get_active(organization=organization, task=task)
     if current is None:
         raise Conflict(f"Nothing is deployed for {task}: there is nothing to roll back.")
-    if ab_test_get_running(organization=organization, task=task) is not None:
+    if ab_test_is_running(organization=organization, task=task):
         raise Conflict(f"An A/B test is running for {task}: stop it instead of rolling back.")
     if current.candidate_version is not None:
         bad, target = current.candidate_version, current.model_version
