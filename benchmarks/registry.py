@@ -83,9 +83,14 @@ def _prepare(n_tickets: int) -> dict:
         )
     services.model_version_deploy(model_version=versions[0])
     services.ab_test_start(version_a=versions[0], version_b=versions[1], split_percentage=50)
-    # A separate task for the registry operations (a running A/B test refuses deploys).
-    first = services.model_version_register(organization=org, task="priority")
-    services.model_version_deploy(model_version=first)
+    # A separate task for the registry operations (a running A/B test refuses deploys): two
+    # servable versions the deploys alternate between (a version registered through the API
+    # has no artifact, and deploying what cannot serve is a 409).
+    for _ in range(2):
+        last = services.model_version_register(
+            organization=org, task="priority", model=model, labels=sorted(set(labels))
+        )
+    services.model_version_deploy(model_version=last)
     tokens = {}
     for role in ("agent", "admin"):
         _, tokens[role] = api_token_issue(membership=MembershipFactory(organization=org, role=role))
@@ -232,8 +237,9 @@ def main() -> None:
                         "POST", "/api/ai/models", {"action": "register", "task": "priority"}
                     )
                     out.setdefault("register", []).append((status, ms))
-                    version = json.loads(body).get("version", "v0.0.0")
-                    # Deploy it: concurrent clients race on the same org and task.
+                    # Deploy one of the two servable versions: concurrent clients race on the
+                    # same org and task.
+                    version = ("v1.0.0", "v1.1.0")[len(out.get("deploy", [])) % 2]
                     status, ms = client.call(
                         "POST",
                         "/api/ai/models",
