@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 
 from aiops import models
 from aiops.admin_base import (
@@ -6,10 +7,12 @@ from aiops.admin_base import (
     OrganizationScopedAdmin,
     ServiceFormAdmin,
     ServiceModelForm,
+    console_organization_ids,
 )
 from aiops.beat_admin import beat_admin_superuser_only
 from aiops.choices import Role
 from aiops.services import tickets
+from aiops.services.console import console_groups_sync
 from aiops.services.tenancy import api_token_revoke
 
 
@@ -21,13 +24,43 @@ class OrganizationAdmin(OrganizationScopedAdmin):
     def has_add_permission(self, request):
         return request.user.is_superuser  # a new tenant is not an organization admin's call
 
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser  # nor is deleting one, with everyone's data in it
+
     list_display = ["slug", "name", "created_at"]
     search_fields = ["slug", "name"]
 
 
 @admin.register(models.Membership)
 class MembershipAdmin(OrganizationScopedAdmin):
-    write_roles = (Role.ADMIN,)
+    """An organization admin manages its members' roles (new users join through
+    `manage.py console_user` / `issue_token`): the user choices are the organization's own
+    members, and a role change brings the user's console groups in line."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            ids = console_organization_ids(request, roles=self.write_roles)
+            users = get_user_model().objects.order_by("username")
+            if ids is not None:
+                users = users.filter(memberships__organization__in=ids).distinct()
+            kwargs["queryset"] = users
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        console_groups_sync(user=obj.user)
+
+    def delete_model(self, request, obj):
+        user = obj.user
+        super().delete_model(request, obj)
+        console_groups_sync(user=user)
+
+    def delete_queryset(self, request, queryset):
+        users = [membership.user for membership in queryset]
+        super().delete_queryset(request, queryset)
+        for user in users:
+            console_groups_sync(user=user)
+
     list_display = ["user", "organization", "role", "created_at"]
     list_filter = ["role", "organization"]
     search_fields = ["user__username"]
@@ -85,6 +118,16 @@ class TicketForm(ServiceModelForm):
 @admin.register(models.Ticket)
 class TicketAdmin(ServiceFormAdmin):
     form = TicketForm
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "category":
+            ids = console_organization_ids(request, roles=self.write_roles)
+            categories = models.Category.objects.select_related("organization")
+            kwargs["queryset"] = (
+                categories if ids is None else categories.filter(organization__in=ids)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     list_display = [
         "id",
         "subject",
@@ -98,7 +141,6 @@ class TicketAdmin(ServiceFormAdmin):
     list_filter = ["organization", "status", "priority", "sentiment", "channel"]
     search_fields = ["subject", "body", "customer_ref"]
     list_select_related = ["organization", "category"]
-    raw_id_fields = ["category"]
     readonly_fields = ["created_at", "updated_at", "resolved_at"]
 
     def get_readonly_fields(self, request, obj=None):

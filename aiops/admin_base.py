@@ -58,7 +58,7 @@ class OrganizationListFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         value = self.value()
-        return queryset.filter(**{self.path: value}) if value and value.isdigit() else queryset
+        return queryset.filter(**{self.path: value}) if value and value.isdecimal() else queryset
 
 
 class OrganizationScopedAdmin(admin.ModelAdmin):
@@ -67,10 +67,12 @@ class OrganizationScopedAdmin(admin.ModelAdmin):
     choices of a form. `organization_path` is the lookup from the row to its organization."""
 
     organization_path = "organization"
-    # The roles a staff user needs in the row's organization to change, add or delete it
-    # (seeing it needs a reviewer or admin membership). Model operations, memberships and
-    # tokens need Role.ADMIN, so a reviewer cannot, say, make themselves an admin.
-    write_roles = CONSOLE_ROLES
+    # The roles a staff user needs in the row's organization to change, add or delete it, or
+    # to run an action on it (seeing it needs a reviewer or admin membership). Admin by
+    # default: model permissions are global (a group), so this per-organization check is what
+    # keeps an admin of one organization from writing to another where they only review.
+    # Reviewing training data opts in to reviewers.
+    write_roles = (Role.ADMIN,)
 
     def organization_id_of(self, obj) -> int:
         *hops, last = self.organization_path.split("__")
@@ -90,6 +92,11 @@ class OrganizationScopedAdmin(admin.ModelAdmin):
         return (
             queryset if ids is None else queryset.filter(**{f"{self.organization_path}__in": ids})
         )
+
+    def has_operate_permission(self, request) -> bool:
+        """For actions declared with permissions=["operate"]: the user may write somewhere
+        (each action then acts only on `writable(request, queryset)`)."""
+        return self.may_write(request)
 
     def has_add_permission(self, request):
         return super().has_add_permission(request) and self.may_write(request)

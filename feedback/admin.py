@@ -85,7 +85,7 @@ class FeedbackAdmin(HistoryAdmin):
         it (403 for one not theirs)."""
         ids = self._queue_organization_ids(request)
         chosen = request.GET.get("organization", "")
-        if chosen.isdigit():
+        if chosen.isdecimal():
             console_check(request, int(chosen))
             return {int(chosen)}
         return ids

@@ -43,7 +43,7 @@ def feedback_list(*, organization: Organization) -> QuerySet[Feedback]:
 def model_version_q(value: str, *, prefix: str = "") -> Q:
     """A model version filter: its id ("12") or its version ("v1.2.0", every task's)."""
     value = str(value).strip()
-    if value.isdigit():
+    if value.isdecimal():
         return Q(**{f"{prefix}model_version_id": int(value)})
     try:
         major, minor, patch = semver.parse(value)

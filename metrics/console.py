@@ -44,7 +44,7 @@ def chosen_organization(request, organizations: list):
     given = request.GET.get("organization") or ""
     if not given:
         return organizations[0]
-    if not given.isdigit():
+    if not given.isdecimal():
         messages.warning(request, f"Unknown organization {given!r}: showing {organizations[0]}.")
         return organizations[0]
     for organization in organizations:
@@ -81,7 +81,7 @@ def dashboard_view(request):
         "periods": PERIODS,
     }
     given = request.GET.get("organization") or ""
-    if given.isdigit():
+    if given.isdecimal():
         console_check(request, int(given))
     organizations = list(console_organizations(request))
     if not organizations:

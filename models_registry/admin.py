@@ -8,8 +8,9 @@ from models_registry.choices import VersionKind
 
 
 def _run(model_admin, request, queryset, verb: str, call) -> None:
-    """Call a service per selected row; record each success in the admin log."""
-    for obj in queryset:
+    """Call a service per selected row the user may operate on (an admin of its
+    organization); record each success in the admin log."""
+    for obj in model_admin.writable(request, queryset):
         try:
             result = call(obj)
         except DomainError as error:
@@ -81,11 +82,16 @@ class ModelVersionAdmin(ModelVersionConsoleMixin, ServiceFormAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # lineage: deprecate or archive a version, never delete it
 
-    @admin.action(description="Promote: deploy fully (ends a canary / gradual rollout)")
+    @admin.action(
+        description="Promote: deploy fully (ends a canary / gradual rollout)",
+        permissions=["operate"],
+    )
     def promote(self, request, queryset):
         self._promote(request, queryset, force=False)
 
-    @admin.action(description="Promote even if it measured less accurate (force)")
+    @admin.action(
+        description="Promote even if it measured less accurate (force)", permissions=["operate"]
+    )
     def promote_forced(self, request, queryset):
         self._promote(request, queryset, force=True)
 
@@ -105,7 +111,10 @@ class ModelVersionAdmin(ModelVersionConsoleMixin, ServiceFormAdmin):
             ),
         )
 
-    @admin.action(description="Deprecate")
+    @admin.action(
+        description="Deprecate",
+        permissions=["operate"],
+    )
     def deprecate(self, request, queryset):
         _run(
             self,
@@ -139,7 +148,10 @@ class DeploymentAdmin(HistoryAdmin):
     list_select_related = ["organization", "model_version", "candidate_version", "actor"]
     actions = ["rollback"]
 
-    @admin.action(description="Roll back (drop the candidate, else the previous version)")
+    @admin.action(
+        description="Roll back (drop the candidate, else the previous version)",
+        permissions=["operate"],
+    )
     def rollback(self, request, queryset):
         _run(
             self,
@@ -175,7 +187,10 @@ class ABTestAdmin(ABTestConsoleMixin, HistoryAdmin):
     list_select_related = ["organization", "version_a", "version_b", "winner"]
     actions = ["conclude", "stop"]
 
-    @admin.action(description="Conclude: promote the statistical winner")
+    @admin.action(
+        description="Conclude: promote the statistical winner",
+        permissions=["operate"],
+    )
     def conclude(self, request, queryset):
         _run(
             self,
@@ -189,7 +204,10 @@ class ABTestAdmin(ABTestConsoleMixin, HistoryAdmin):
             ),
         )
 
-    @admin.action(description="Stop without promoting")
+    @admin.action(
+        description="Stop without promoting",
+        permissions=["operate"],
+    )
     def stop(self, request, queryset):
         _run(
             self,

@@ -171,6 +171,7 @@ class ModelVersionConsoleMixin(ConsoleActionsMixin):
             minimum_detectable_effect=data["minimum_detectable_effect"],
             actor=request.user,
             reason=reason_or(data, "Started in the admin console."),
+            a_is_stable=True,
         )
         message = (
             f"A/B test {ab_test.pk} started: A = {ab_test.version_a.version}, "

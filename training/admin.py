@@ -8,7 +8,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from aiops.admin_base import OrganizationScopedAdmin, console_organization_ids
+from aiops.admin_base import CONSOLE_ROLES, OrganizationScopedAdmin, console_organization_ids
 from aiops.exceptions import DomainError
 from training import models, services
 from training.admin_filters import (
@@ -50,6 +50,7 @@ class TrainingExampleAdmin(FocusReviewMixin, OrganizationScopedAdmin):
     the example's events."""
 
     change_form_template = "admin/training/trainingexample/change_form.html"
+    write_roles = CONSOLE_ROLES  # reviewing is a reviewer's work too
     list_display = [
         "id",
         "organization",

@@ -33,7 +33,7 @@ KEYED_LABELS = 9  # number keys 1..9
 
 
 def skip_ids(value: str) -> list[int]:
-    return [int(part) for part in value.split(",") if part.strip().isdigit()]
+    return [int(part) for part in value.split(",") if part.strip().isdecimal()]
 
 
 class FocusReviewMixin:
@@ -114,7 +114,7 @@ class FocusReviewMixin:
 
     def _focus_decide(self, request):
         example_id = request.POST.get("example", "")
-        if not example_id.isdigit():
+        if not example_id.isdecimal():
             messages.error(request, "No example to decide on.")
             return HttpResponseRedirect(request.get_full_path())
         example = get_object_or_404(self.get_queryset(request), pk=int(example_id))

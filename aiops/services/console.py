@@ -31,6 +31,18 @@ def console_group(*, role: str) -> Group:
     return group
 
 
+def console_groups_sync(*, user) -> None:
+    """The user's console group follows their highest console role over all their
+    memberships (none: no console group), so a demoted admin loses the admin permissions."""
+    roles = set(Membership.objects.filter(user=user).values_list("role", flat=True))
+    wanted = next((role for role in (Role.ADMIN, Role.REVIEWER) if role in roles), None)
+    for role, name in GROUPS.items():
+        if role == wanted:
+            user.groups.add(console_group(role=role))
+        else:
+            user.groups.remove(*Group.objects.filter(name=name))
+
+
 @transaction.atomic
 def console_user_ensure(
     *, organization: Organization, username: str, role: str, password: str | None = None
@@ -44,5 +56,5 @@ def console_user_ensure(
     if password is not None:
         user.set_password(password)
     user.save()
-    user.groups.add(console_group(role=role))
+    console_groups_sync(user=user)
     return membership

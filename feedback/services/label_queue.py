@@ -53,7 +53,7 @@ def _source(log: InferenceLog) -> LabelQueueRow:
         operation_type, model = LABEL_QUEUE_OPERATIONS[log.task]
         pk = model.objects.filter(inference_log_id=log.pk).values_list("pk", flat=True).first()
         return replace(row, operation_type=operation_type, operation_id=pk)
-    return replace(row, ticket_id=int(log.unit_id) if log.unit_id.isdigit() else None)
+    return replace(row, ticket_id=int(log.unit_id) if log.unit_id.isdecimal() else None)
 
 
 @transaction.atomic

@@ -27,7 +27,7 @@ def model_version_latest(*, organization, task: str) -> ModelVersion | None:
 def model_version_get(*, organization, task: str, version: str | int) -> ModelVersion:
     """A version of this organization by semver ("v1.2.0" / "1.2.0", within `task`) or id."""
     versions = model_version_list(organization=organization)
-    if isinstance(version, int) or str(version).isdigit():
+    if isinstance(version, int) or str(version).isdecimal():
         found = versions.filter(pk=int(version)).first()
     else:
         try:

@@ -36,8 +36,11 @@ def ab_test_start(
     minimum_detectable_effect: float = 0.05,
     actor=None,
     reason: str = "",
+    a_is_stable: bool = False,
 ) -> ABTest:
-    """Split an org's task between two of its versions; B takes `split_percentage` % (1..99)."""
+    """Split an org's task between two of its versions; B takes `split_percentage` % (1..99).
+    `a_is_stable`: the caller chose A as the stable version it read; refuse (409) if that
+    changed before the lock was taken."""
     if version_a.organization_id != version_b.organization_id or version_a.task != version_b.task:
         raise InvalidInput(
             "Versions A and B must belong to the same organization and task.",
@@ -62,6 +65,11 @@ def ab_test_start(
     if ab_test_is_running(organization=organization, task=task):
         raise Conflict(f"An A/B test is already running for {task}: conclude or stop it first.")
     current = deployment_get_active(organization=organization, task=task)
+    if a_is_stable and (current is None or current.model_version_id != version_a.pk):
+        raise Conflict(
+            f"What serves {task} changed meanwhile ({version_a.version} is no longer the stable "
+            "version): look again, then start the test."
+        )
     if current is not None and current.candidate_version is not None:
         raise Conflict(
             f"A {current.strategy} rollout of {current.candidate_version.version} is under way "

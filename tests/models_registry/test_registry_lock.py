@@ -98,3 +98,14 @@ def test_a_deploy_reads_the_same_with_ten_or_forty_versions(org):
     assert counts[40] == counts[10]
     statuses = dict(ModelVersion.objects.filter(organization=org).values_list("minor", "status"))
     assert statuses[39] == "active" and all(statuses[m] == "deprecated" for m in range(39))
+
+
+def test_an_ab_test_against_a_stable_version_that_changed_meanwhile_is_refused(org):
+    from aiops.exceptions import Conflict
+
+    v1, v2, v3 = register(org, "1.0.0"), register(org, "1.1.0"), register(org, "1.2.0")
+    services.model_version_deploy(model_version=v1)
+    services.model_version_deploy(model_version=v3)  # lands between the read and the start
+    with pytest.raises(Conflict, match="changed meanwhile"):
+        services.ab_test_start(version_a=v1, version_b=v2, a_is_stable=True)
+    assert services.ab_test_start(version_a=v3, version_b=v2, a_is_stable=True).version_a == v3
