@@ -101,6 +101,9 @@ def test_interval_entries_and_their_arguments_sync_too():
     assert beat_schedule_sync(schedule={"often": moved}).unchanged == ["often"]
 
 
+# Transactional: the stock scheduler calls close_old_connections(), which closes a connection
+# found inside a transaction (the test's own, on PostgreSQL).
+@pytest.mark.django_db(transaction=True)
 def test_the_scheduler_syncs_on_start_and_follows_the_database():
     beat_schedule_sync(schedule=CODE)
     PeriodicTask.objects.filter(name="metrics-rollup").update(enabled=False)
