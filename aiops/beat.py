@@ -20,11 +20,12 @@ added in the admin (no such description) are left alone.
 
 import logging
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from celery import schedules
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler
 from kombu.utils.json import dumps
@@ -170,7 +171,23 @@ class CodeDefinedScheduler(DatabaseScheduler):
     """django-celery-beat's database scheduler, whose start syncs the code's schedule
     (`beat_schedule_sync`) instead of overwriting the database with it."""
 
+    STARTUP_ATTEMPTS = 5
+
     def setup_schedule(self):
+        # `make run` starts beat, two workers and the web server at once on one SQLite file,
+        # whose WAL set-up can then refuse a connection ("locking protocol"): retry briefly
+        # rather than let beat die at start.
+        for attempt in range(1, self.STARTUP_ATTEMPTS + 1):
+            try:
+                return self.setup_schedule_once()
+            except OperationalError:
+                if attempt == self.STARTUP_ATTEMPTS:
+                    raise
+                logger.warning("Beat could not read its schedule (attempt %d); retrying", attempt)
+                connection.close()
+                time.sleep(attempt)
+
+    def setup_schedule_once(self):
         self.install_default_entries(self.schedule)  # celery.backend_cleanup, as stock
         result = beat_schedule_sync(
             schedule=self.app.conf.beat_schedule, timezone=str(self.app.timezone)

@@ -128,3 +128,25 @@ def test_periodic_tasks_admin_is_for_superusers_only(make_staff, org):
     staff = make_staff(org, "admin")
     assert staff.get("/admin/django_celery_beat/periodictask/").status_code == 403
     assert b"django_celery_beat" not in staff.get("/admin/").content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_scheduler_retries_a_refused_connection_at_start(monkeypatch):
+    """`make run` starts beat beside two workers and runserver on one SQLite file, whose WAL
+    set-up can refuse a connection at that moment ("locking protocol")."""
+    from django.db import OperationalError
+
+    from aiops import beat
+
+    real, calls = CodeDefinedScheduler.setup_schedule_once, []
+
+    def flaky(self):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("locking protocol")
+        return real(self)
+
+    monkeypatch.setattr(CodeDefinedScheduler, "setup_schedule_once", flaky)
+    monkeypatch.setattr(beat.time, "sleep", lambda seconds: None)
+    scheduler = CodeDefinedScheduler(app=app)
+    assert len(calls) == 2 and "metrics-rollup" in scheduler.schedule
