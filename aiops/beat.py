@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from celery import schedules
-from django.db import OperationalError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler
 from kombu.utils.json import dumps
@@ -171,7 +171,7 @@ class CodeDefinedScheduler(DatabaseScheduler):
     """django-celery-beat's database scheduler, whose start syncs the code's schedule
     (`beat_schedule_sync`) instead of overwriting the database with it."""
 
-    STARTUP_ATTEMPTS = 5
+    STARTUP_ATTEMPTS = 8
 
     def setup_schedule(self):
         # `make run` starts beat, two workers and the web server at once on one SQLite file,
@@ -180,7 +180,7 @@ class CodeDefinedScheduler(DatabaseScheduler):
         for attempt in range(1, self.STARTUP_ATTEMPTS + 1):
             try:
                 return self.setup_schedule_once()
-            except OperationalError:
+            except DatabaseError:
                 if attempt == self.STARTUP_ATTEMPTS:
                     raise
                 logger.warning("Beat could not read its schedule (attempt %d); retrying", attempt)
@@ -188,6 +188,9 @@ class CodeDefinedScheduler(DatabaseScheduler):
                 time.sleep(attempt)
 
     def setup_schedule_once(self):
+        # Touch the database first: the stock `schedule` property swallows a database error
+        # and answers None, which would fail later as an AttributeError.
+        PeriodicTask.objects.exists()
         self.install_default_entries(self.schedule)  # celery.backend_cleanup, as stock
         result = beat_schedule_sync(
             schedule=self.app.conf.beat_schedule, timezone=str(self.app.timezone)
