@@ -15,8 +15,6 @@ from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from aiops.admin_base import console_check, console_organization_ids
-from aiops.choices import Role
 from aiops.exceptions import DomainError
 from models_registry import selectors, services
 from models_registry.admin_forms import (
@@ -28,13 +26,6 @@ from models_registry.admin_forms import (
     reason_or,
 )
 from models_registry.choices import ABTestStatus, DeploymentStrategy
-
-OPERATOR_ROLES = (Role.ADMIN,)
-
-
-def may_operate(request, organization_id: int) -> bool:
-    ids = console_organization_ids(request, roles=OPERATOR_ROLES)
-    return ids is None or organization_id in ids
 
 
 class ConsoleActionsMixin:
@@ -60,9 +51,11 @@ class ConsoleActionsMixin:
             obj = self.get_object(request, unquote(object_id))
             if obj is None:
                 raise Http404("No such object in your organizations.")
+            # viewing it, and an admin of its organization (the admin's write_roles)
             if not self.has_view_or_change_permission(request, obj):
                 raise PermissionDenied
-            console_check(request, obj.organization_id, roles=OPERATOR_ROLES)
+            if not self.may_write(request, obj):
+                raise PermissionDenied("Model operations need an admin of its organization.")
             try:
                 logged, shown = getattr(self, method_name)(request, obj)
             except forms.ValidationError as error:
@@ -104,7 +97,7 @@ class ModelVersionConsoleMixin(ConsoleActionsMixin):
             extra_context = {
                 **(extra_context or {}),
                 "console": selectors.model_version_console(version=version),
-                "may_operate": may_operate(request, version.organization_id),
+                "may_operate": self.may_write(request, version),
                 "strategies": DeploymentStrategy.choices,
             }
         return super().change_view(request, object_id, form_url, extra_context)
@@ -250,7 +243,7 @@ class ABTestConsoleMixin(ConsoleActionsMixin):
                 "ab": summary,
                 "ab_running": running,
                 "ab_chart": ab_interval_chart(summary),
-                "may_operate": may_operate(request, ab_test.organization_id),
+                "may_operate": self.may_write(request, ab_test),
             }
         return super().change_view(request, object_id, form_url, extra_context)
 

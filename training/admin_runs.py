@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -12,12 +13,8 @@ from aiops.admin_base import (
     HistoryAdmin,
     ServiceFormAdmin,
     ServiceModelForm,
-    console_check,
-    console_organization_ids,
-    console_organizations,
 )
 from aiops.charts import chart_html, graph_objects
-from aiops.choices import Role
 from aiops.exceptions import DomainError
 from models_registry.choices import CLASSIFIER_TASKS, Task
 from training import estimators, models, services
@@ -183,9 +180,6 @@ class RetrainPolicyForm(ServiceModelForm):
         )
 
 
-ADMIN_ROLES = (Role.ADMIN,)
-
-
 @admin.register(models.RetrainPolicy)
 class RetrainPolicyAdmin(ServiceFormAdmin):
     """Editable by the organization's admins; a save goes through `retrain_policy_update`
@@ -214,28 +208,6 @@ class RetrainPolicyAdmin(ServiceFormAdmin):
         fixed = ["organization", "task"] if obj is not None else []
         return [*fixed, *self.readonly_fields]
 
-    # Model operations: reviewers see the policies, only the organization's admins change them.
-    def has_add_permission(self, request):
-        admin_of = console_organization_ids(request, roles=ADMIN_ROLES)
-        return super().has_add_permission(request) and (admin_of is None or bool(admin_of))
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._admin_of(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self._admin_of(request, obj)
-
-    @staticmethod
-    def _admin_of(request, obj) -> bool:
-        admin_of = console_organization_ids(request, roles=ADMIN_ROLES)
-        return admin_of is None or obj is None or obj.organization_id in admin_of
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if db_field.name == "organization":
-            field.queryset = console_organizations(request, roles=ADMIN_ROLES)
-        return field
-
     @admin.display(description="would retrain now")
     def would_retrain(self, obj):
         verdict = retrain_policy_verdict(policy=obj)
@@ -253,7 +225,7 @@ class RetrainPolicyAdmin(ServiceFormAdmin):
             extra_context = {
                 **(extra_context or {}),
                 "verdict": retrain_policy_verdict(policy=policy),
-                "can_retrain": self._admin_of(request, policy),
+                "can_retrain": self.may_write(request, policy),
             }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -267,7 +239,8 @@ class RetrainPolicyAdmin(ServiceFormAdmin):
     def retrain_view(self, request, pk: int):
         """Queue a manual run of the policy's task now (the API's `train` action)."""
         policy = get_object_or_404(self.get_queryset(request), pk=pk)
-        console_check(request, policy.organization_id, roles=ADMIN_ROLES)
+        if not self.may_write(request, policy):  # an admin of its organization
+            raise PermissionDenied("Retraining needs an admin of the policy's organization.")
         page = reverse("admin:training_retrainpolicy_change", args=[policy.pk])
         try:
             run = services.training_run_create(
