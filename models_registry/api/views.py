@@ -112,9 +112,7 @@ class ModelsView(TenantAPIView):
             body = {"versions": serializers.ModelVersionSerializer(versions, many=True).data}
         elif view == "active":
             serving = selectors.serving_list(organization=org, task=task)
-            deployments = selectors.model_version_active_list(organization=org)
-            if task:
-                deployments = deployments.filter(task=task)
+            deployments = selectors.serving_deployments(serving)
             body = {
                 "active": [entry.as_dict() for entry in serving if entry.serves],
                 "displaced": [entry.as_dict() for entry in serving if not entry.serves],

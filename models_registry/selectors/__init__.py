@@ -16,6 +16,7 @@ from models_registry.selectors.lookups import (
     model_version_active_list,
     model_version_get,
     model_version_latest,
+    model_version_latest_semver,
     model_version_list,
     shadow_get,
 )
@@ -48,6 +49,7 @@ from models_registry.selectors.traffic import (
     Serving,
     candidate_since,
     rollback_target,
+    serving_deployments,
     serving_list,
     serving_list_everywhere,
 )
@@ -81,6 +83,7 @@ __all__ = [
     "model_version_health",
     "model_version_health_list",
     "model_version_latest",
+    "model_version_latest_semver",
     "model_version_lineage",
     "model_version_list",
     "model_version_metrics",
@@ -90,6 +93,7 @@ __all__ = [
     "promotion_evidence",
     "rollback_target",
     "route_for_unit",
+    "serving_deployments",
     "serving_list",
     "serving_list_everywhere",
     "shadow_get",

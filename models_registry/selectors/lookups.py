@@ -1,5 +1,6 @@
 """Lists and single-object reads: versions, deployments, events, A/B tests, logs, shadows."""
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from aiops.exceptions import NotFound
@@ -24,9 +25,28 @@ def model_version_latest(*, organization, task: str) -> ModelVersion | None:
     return model_version_list(organization=organization).filter(task=task).first()
 
 
+# Raw: every registration numbers its version from this, and compiling the ORM's ordered read
+# of a whole row took longer than running it.
+_LATEST_SEMVER_SQL = f"""
+SELECT major, minor, patch FROM {ModelVersion._meta.db_table}
+WHERE organization_id = %s AND task = %s
+ORDER BY major DESC, minor DESC, patch DESC LIMIT 1
+"""
+
+
+def model_version_latest_semver(*, organization, task: str) -> tuple[int, int, int] | None:
+    """(major, minor, patch) of the task's newest version; None without one."""
+    with connection.cursor() as cursor:
+        cursor.execute(_LATEST_SEMVER_SQL, [getattr(organization, "pk", organization), task])
+        row = cursor.fetchone()
+    return tuple(row) if row else None
+
+
 def model_version_get(*, organization, task: str, version: str | int) -> ModelVersion:
     """A version of this organization by semver ("v1.2.0" / "1.2.0", within `task`) or id."""
-    versions = model_version_list(organization=organization)
+    # Unordered: (organization, task, semver) and ids are unique, and compiling the default
+    # ordering cost more than the read.
+    versions = model_version_list(organization=organization).order_by()
     if isinstance(version, int) or str(version).isdecimal():
         found = versions.filter(pk=int(version)).first()
     else:

@@ -9,6 +9,7 @@ from django.db.models import Q
 from models_registry.choices import ABTestStatus, DeploymentStatus
 from models_registry.models import ABTest, Deployment, ModelVersion, ShadowDeployment
 from models_registry.routing import choose_arm, in_share
+from models_registry.selectors.traffic import rows_by_task, versions_attach
 from models_registry.serving import model_version_cached
 
 
@@ -22,11 +23,12 @@ class Route:
 
 
 def deployment_get_active(*, organization, task: str) -> Deployment | None:
-    return (
-        Deployment.objects.select_related("model_version", "candidate_version")
-        .filter(organization=organization, task=task, status="active")
-        .first()
-    )
+    """The task's active deployment with its versions (two raw reads: every deploy reads it
+    under the registry lock)."""
+    scope = {"organization_id": getattr(organization, "pk", organization), "task": task}
+    rows = list(rows_by_task(Deployment, "status = %s", [DeploymentStatus.ACTIVE], scope).values())
+    versions_attach(rows)
+    return rows[0] if rows else None
 
 
 def ab_test_get_running(*, organization, task: str) -> ABTest | None:

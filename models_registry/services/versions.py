@@ -16,7 +16,7 @@ from models_registry.choices import (
     VersionStatus,
 )
 from models_registry.models import ABTest, Deployment, DeploymentEvent, ModelVersion
-from models_registry.selectors import model_version_latest, serving_list
+from models_registry.selectors import model_version_latest_semver, serving_list
 from models_registry.serving import ServingError, model_is_cached, model_load
 from models_registry.warming import serving_warm
 
@@ -61,7 +61,7 @@ def model_version_register(
 ) -> ModelVersion:
     """Register a trained model (stored as a verified artifact) under the next or given semver,
     or, with `provider` and `external_model_id`, an external model priced per 1K tokens."""
-    # Lock the organization row so concurrent registrations number versions one at a time.
+    # Concurrent registrations of one task number their versions one at a time.
     registry_lock(organization, task)
     external = bool(provider or external_model_id)
     if external and not (provider and external_model_id):
@@ -78,8 +78,7 @@ def model_version_register(
     if any(p < 0 for p in prices):
         raise InvalidInput("Prices per 1K tokens cannot be negative.")
     if version is None:
-        latest = model_version_latest(organization=organization, task=task)
-        current = (latest.major, latest.minor, latest.patch) if latest else None
+        current = model_version_latest_semver(organization=organization, task=task)
         major, minor, patch = semver.bump(current, part=bump)
     else:
         try:

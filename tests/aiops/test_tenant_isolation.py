@@ -81,3 +81,15 @@ def test_ticket_cannot_use_another_orgs_category(org_a_with_everything, other_or
     )
     assert response.status_code == 400
     assert "category" in response.json()["fields"]
+
+
+def test_an_object_url_ignores_the_list_filters_but_not_the_organization(
+    org, other_org, make_client
+):
+    mine = Category.objects.create(organization=org, name="Billing")
+    theirs = Category.objects.create(organization=other_org, name="Billing")
+    client = make_client(org, "agent")
+    assert client.get("/api/categories", {"name": "Access"}).json()["results"] == []
+    # A list filter on one object's URL filters nothing: it is not the list.
+    assert client.get(f"/api/categories/{mine.pk}", {"name": "Access"}).status_code == 200
+    assert client.get(f"/api/categories/{theirs.pk}", {"name": "Billing"}).status_code == 404

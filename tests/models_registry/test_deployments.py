@@ -186,6 +186,26 @@ def test_old_versions_beyond_the_last_n_are_deprecated_automatically(org, settin
     assert event.from_version == versions[1] and "newest 2" in event.reason
 
 
+def test_redeploying_a_version_older_than_the_newest_n_keeps_it_serving(org, settings):
+    settings.MODEL_REGISTRY_KEEP_VERSIONS = 2
+    versions = [register(org, f"1.{i}.0") for i in range(5)]
+    services.model_version_deploy(model_version=versions[3])
+    services.model_version_deploy(model_version=versions[0])
+    statuses = ["active", "deprecated", "deprecated", "deprecated", "registered"]
+    assert [status(v) for v in versions] == statuses
+    assert active(org).model_version == versions[0]
+
+
+def test_an_old_shadow_is_not_deprecated_automatically(org, settings):
+    settings.MODEL_REGISTRY_KEEP_VERSIONS = 2
+    versions = [register(org, f"1.{i}.0") for i in range(5)]
+    services.model_version_deploy(model_version=versions[3])
+    services.shadow_start(model_version=versions[1], percentage=20)
+    services.model_version_deploy(model_version=versions[4])
+    statuses = ["deprecated", "shadow", "deprecated", "deprecated", "active"]
+    assert [status(v) for v in versions] == statuses
+
+
 def test_which_version_served_at_time_t(org):
     v1, v2 = register(org, "1.0.0"), register(org, "1.1.0")
     before = timezone.now()

@@ -150,3 +150,42 @@ def test_serving_list_is_scoped_to_the_organization(org, other_org):
     services.model_version_deploy(model_version=register(org, "1.0.0"))
     assert parts(org) == [("v1.0.0", "stable", 100.0)]
     assert ModelVersion.objects.filter(status="active").count() == 2
+
+
+def test_view_active_costs_the_same_whatever_serves_and_lists_every_active_deployment(org, admin):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from models_registry.api.serializers import DeploymentSerializer
+    from models_registry.selectors import model_version_active_list
+
+    def read():
+        with CaptureQueriesContext(connection) as queries:
+            body = admin.get(URL, {"view": "active"}).json()
+        return body, len(queries)
+
+    services.model_version_deploy(model_version=register(org, "1.0.0"))
+    read()  # the token's first use writes its last_used_at
+    _, one_task = read()
+    for task in ("priority", "sentiment"):
+        services.model_version_deploy(model_version=register(org, "1.0.0", task=task))
+    services.model_version_deploy(
+        model_version=register(org, "1.1.0"), strategy="canary", percentage=10
+    )
+    services.shadow_start(model_version=register(org, "2.0.0", task="priority"))
+    body, three_tasks = read()
+    assert three_tasks == one_task
+    expected = DeploymentSerializer(model_version_active_list(organization=org), many=True).data
+    assert [d["id"] for d in body["deployments"]] == [d["id"] for d in expected]
+    assert [(d["task"], d["modelVersion"], d["candidateVersion"]) for d in body["deployments"]] == [
+        ("category", "v1.0.0", "v1.1.0"),
+        ("priority", "v1.0.0", None),
+        ("sentiment", "v1.0.0", None),
+    ]
+    assert [(a["task"], a["role"]) for a in body["active"]] == [
+        ("category", "stable"),
+        ("category", "canary"),
+        ("priority", "stable"),
+        ("priority", "shadow"),
+        ("sentiment", "stable"),
+    ]
