@@ -48,25 +48,37 @@ DATABASE_URL names the server (its database is only used to create and drop thro
 from __future__ import annotations
 
 import argparse
-import contextlib
-import http.client
 import json
 import math
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
+from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parents[1]
+from _gunicorn import (
+    ROOT,
+    Client,
+    CpuMeter,
+    aiops_env,
+    create_db,
+    drop_db,
+    free_port,
+    gunicorn_version,
+    interrupt_on_sigterm,
+    measure,
+    server_url,
+    start_aiops,
+    stop,
+    wait_for_port,
+    with_db,
+)
+
 MLFLOW_VENV = Path("/tmp/aiops-mlflow-venv")
 MLFLOW_SERIES = "3.17"
 MLFLOW_WANTED = "3.17.2"
@@ -82,202 +94,6 @@ LABELS = {
 }
 PHASES = ("solo", "own", "shared")
 WARMUP_LOOPS = 2
-
-
-# --- PostgreSQL ---------------------------------------------------------------------------
-
-
-def _server_url() -> str:
-    url = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
-    if not url.startswith("postgres"):
-        sys.exit("DATABASE_URL must name a PostgreSQL server, e.g. postgres://postgres@127.0.0.1")
-    return url
-
-
-def _with_db(server_url: str, name: str, scheme: str | None = None) -> str:
-    parsed = urlparse(server_url)._replace(path=f"/{name}")
-    if scheme:
-        parsed = parsed._replace(scheme=scheme)
-    return urlunparse(parsed)
-
-
-def _create_db(server_url: str, prefix: str) -> str:
-    import psycopg
-
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return name
-
-
-def _drop_db(server_url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-# --- processes ------------------------------------------------------------------------------
-
-_TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _stat(pid: int) -> tuple[int, float] | None:
-    """(parent pid, utime + stime in seconds) of a process, None once it is gone."""
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = raw[raw.rindex(")") + 2 :].split()  # after "pid (comm) "
-    return int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICK
-
-
-def _all_pids() -> list[int]:
-    return [int(p) for p in os.listdir("/proc") if p.isdigit()]
-
-
-def _cpu_sample(root: int, dbname: str) -> dict[tuple[str, int], float]:
-    """CPU seconds by process: ("app", pid) for `root` and its descendants (the gunicorn
-    master and workers; MLflow's CLI process above them idles), ("db", pid) for the
-    PostgreSQL backends connected to `dbname`."""
-    stats = {pid: s for pid in _all_pids() if (s := _stat(pid)) is not None}
-    tree, frontier = {root}, [root]
-    while frontier:
-        parent = frontier.pop()
-        for pid, (ppid, _) in stats.items():
-            if ppid == parent and pid not in tree:
-                tree.add(pid)
-                frontier.append(pid)
-    sample = {("app", pid): stats[pid][1] for pid in tree if pid in stats}
-    for pid, (_, seconds) in stats.items():
-        try:
-            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        if cmd.startswith("postgres:") and f" {dbname} " in cmd:
-            sample[("db", pid)] = seconds
-    return sample
-
-
-class CpuMeter:
-    """CPU seconds used by the server and its database backends between `start` and the last
-    `sample`, per process: sampled every SAMPLE_SECONDS, so a process that ends in between
-    (Django closes its connections after CONN_MAX_AGE) loses at most that much of its time,
-    and one that starts counts from zero."""
-
-    SAMPLE_SECONDS = 0.5
-
-    def __init__(self, root: int, dbname: str):
-        self.root, self.dbname = root, dbname
-        self.first = _cpu_sample(root, dbname)
-        self.last = dict(self.first)
-
-    def sample(self) -> None:
-        for key, seconds in _cpu_sample(self.root, self.dbname).items():
-            self.first.setdefault(key, 0.0)
-            self.last[key] = seconds
-
-    def used(self, kind: str) -> float:
-        return sum(v - self.first[k] for k, v in self.last.items() if k[0] == kind)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for_port(port: int, proc: subprocess.Popen, log: Path, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited ({proc.returncode}):\n{_tail(log)}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"server did not listen on {port} within {timeout:.0f} s:\n{_tail(log)}")
-
-
-def _tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
-
-
-def _stop(proc: subprocess.Popen | None) -> None:
-    """SIGTERM to the server's process group, SIGKILL after 30 s."""
-    if proc is None or proc.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-    # Workers outlive the master only briefly; make sure nothing of the group is left.
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, 0)
-        time.sleep(1)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-
-
-# --- HTTP client ----------------------------------------------------------------------------
-
-
-class Client:
-    """One keep-alive connection (TCP_NODELAY) and the headers of one side and tenant."""
-
-    def __init__(self, port: int, headers: dict[str, str]):
-        self.port = port
-        self.headers = {"Content-Type": "application/json", **headers}
-        self.conn: http.client.HTTPConnection | None = None
-        self.reconnects = 0
-
-    def connect(self) -> None:
-        self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        self.conn.connect()
-        self.conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-
-    def call(self, method: str, path: str, body: dict | None = None):
-        """(status, ms, parsed body or None); status 0 when no answer came."""
-        data = json.dumps(body) if body is not None else None
-        for attempt in (0, 1):
-            if self.conn is None or self.conn.sock is None:
-                self.connect()
-            started = time.perf_counter()
-            try:
-                self.conn.request(method, path, body=data, headers=self.headers)
-                response = self.conn.getresponse()
-                content = response.read()
-            except (http.client.RemoteDisconnected, ConnectionError, BrokenPipeError):
-                # The server closed an idle keep-alive connection: reconnect once.
-                self.close()
-                self.conn = None
-                self.reconnects += 1
-                if attempt:
-                    return 0, (time.perf_counter() - started) * 1000, None
-                continue
-            except (OSError, http.client.HTTPException):
-                self.close()
-                self.conn = None
-                return 0, (time.perf_counter() - started) * 1000, None
-            ms = (time.perf_counter() - started) * 1000
-            try:
-                parsed = json.loads(content) if content else None
-            except ValueError:
-                parsed = None
-            return response.status, ms, parsed
-        return 0, 0.0, None
 
 
 # --- the two sides --------------------------------------------------------------------------
@@ -312,10 +128,10 @@ class Side:
 
     def close(self) -> None:
         try:
-            _stop(self.proc)
+            stop(self.proc)
         finally:
             if self.dbname:
-                _drop_db(self.server_url, self.dbname)
+                drop_db(self.server_url, self.dbname)
                 self.dbname = None
 
     def cpu_meter(self) -> CpuMeter:
@@ -345,17 +161,8 @@ class Aiops(Side):
     name = "aiops"
 
     def start(self) -> None:
-        self.dbname = _create_db(self.server_url, "aiops_vs_mlflow")
-        env = {
-            **os.environ,
-            "DATABASE_URL": _with_db(self.server_url, self.dbname),
-            "AIOPS_ARTIFACT_ROOT": str(self.workdir / "artifacts"),
-            "CELERY_FILESYSTEM_FOLDER": str(self.workdir / "celery"),
-            "DJANGO_SETTINGS_MODULE": "config.settings.local",
-            "DJANGO_DEBUG": "0",
-            "DJANGO_LOG_LEVEL": "WARNING",
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        }
+        self.dbname = create_db(self.server_url, "aiops_vs_mlflow")
+        env = aiops_env(with_db(self.server_url, self.dbname), self.workdir)
         out = self.workdir / "aiops-tenants.json"
         prepare = [sys.executable, __file__, "--prepare-aiops", str(out)]
         prepare += ["--clients", str(self.clients)]
@@ -364,21 +171,7 @@ class Aiops(Side):
         for name, tenant in tenants.items():
             tenant["headers"] = {"Authorization": f"Bearer {tenant.pop('token')}"}
             self.tenants[name] = tenant
-        self.port = _free_port()
-        command = [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "config.wsgi",
-            "--workers=2",
-            "--threads=4",
-            "--worker-class=gthread",
-            f"--bind=127.0.0.1:{self.port}",
-            "--log-level=warning",
-        ]
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True
-            )
-        _wait_for_port(self.port, self.proc, self.log)
+        self.proc, self.port = start_aiops(env, self.log)
 
     def register(self, client, tenant):
         body = {"action": "register", "task": TASK}
@@ -402,7 +195,7 @@ class Aiops(Side):
         import psycopg
 
         ids = {self.tenants[t]["org_id"] for t in tenants}
-        with psycopg.connect(_with_db(self.server_url, self.dbname)) as conn:
+        with psycopg.connect(with_db(self.server_url, self.dbname)) as conn:
             rows = conn.execute(
                 "SELECT organization_id, count(*) FROM ai_model_deployments "
                 "WHERE status = 'active' AND task = %s AND organization_id = ANY(%s) "
@@ -420,8 +213,8 @@ class Mlflow(Side):
     name = "MLflow"
 
     def start(self) -> None:
-        self.dbname = _create_db(self.server_url, "mlflow_vs_aiops")
-        self.port = _free_port()
+        self.dbname = create_db(self.server_url, "mlflow_vs_aiops")
+        self.port = free_port()
         env = {
             **os.environ,
             "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
@@ -434,7 +227,7 @@ class Mlflow(Side):
             "server",
             "--backend-store-uri",
             # SQLAlchemy 2.1 maps postgresql:// to psycopg 3: name the installed driver.
-            _with_db(self.server_url, self.dbname, scheme="postgresql+psycopg2"),
+            with_db(self.server_url, self.dbname, scheme="postgresql+psycopg2"),
             "--default-artifact-root",
             MLFLOW_ARTIFACT_ROOT,
             "--host",
@@ -450,7 +243,7 @@ class Mlflow(Side):
             self.proc = subprocess.Popen(
                 command, cwd=self.workdir, env=env, stdout=log, stderr=log, start_new_session=True
             )
-        _wait_for_port(self.port, self.proc, self.log)
+        wait_for_port(self.port, self.proc, self.log)
         client = Client(self.port, {})
         try:
             for name in dict.fromkeys(self.all_tenants()):
@@ -512,12 +305,6 @@ class Mlflow(Side):
 # --- measuring ------------------------------------------------------------------------------
 
 
-def _pct(values, q):
-    import numpy as np
-
-    return float(np.percentile(np.asarray(values, dtype=float), q)) if values else math.nan
-
-
 def _work(side: Side, operation: str, tenant: str, client: Client, n: int, out: dict) -> None:
     versions = side.tenants[tenant]["versions"]
     for k in range(n):
@@ -543,54 +330,11 @@ def _work(side: Side, operation: str, tenant: str, client: Client, n: int, out: 
 
 def _measure(side: Side, operation: str, tenants: list[str], n: int) -> dict:
     """`len(tenants)` clients, one per tenant entry, `n` times `operation` each."""
-    clients = [side.client(t) for t in tenants]
-    for client in clients:
-        client.connect()
-    results = [{"ms": [], "status": []} for _ in tenants]
-    barrier = threading.Barrier(len(tenants) + 1)
 
-    finished = [0.0] * len(tenants)
+    def work(i: int, client: Client, out: dict) -> None:
+        _work(side, operation, tenants[i], client, n, out)
 
-    def target(i):
-        # Signals go to the main thread, which waits in short joins and so stops at once.
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-        try:
-            barrier.wait()
-            _work(side, operation, tenants[i], clients[i], n, results[i])
-        finally:
-            finished[i] = time.perf_counter()
-
-    threads = [threading.Thread(target=target, args=(i,), daemon=True) for i in range(len(tenants))]
-    for thread in threads:
-        thread.start()
-    meter = side.cpu_meter()
-    barrier.wait()
-    started = time.perf_counter()
-    next_sample = started + meter.SAMPLE_SECONDS
-    while alive := [t for t in threads if t.is_alive()]:
-        alive[0].join(timeout=max(0.0, min(0.1, next_sample - time.perf_counter())))
-        if time.perf_counter() >= next_sample:
-            meter.sample()
-            next_sample += meter.SAMPLE_SECONDS
-    meter.sample()
-    wall = max(finished) - started
-    for client in clients:
-        client.close()
-    ms = [v for r in results for v in r["ms"]]
-    statuses = [s for r in results for s in r["status"]]
-    return {
-        "n": len(ms),
-        "requests": len(statuses),
-        "p50": _pct(ms, 50),
-        "p95": _pct(ms, 95),
-        "throughput": len(ms) / wall if wall else math.nan,
-        "errors": sum(not 200 <= s < 300 for s in statuses),
-        "codes": sorted({s for s in statuses if not 200 <= s < 300}),
-        "reconnects": sum(c.reconnects for c in clients),
-        "app_cpu_ms": meter.used("app") * 1000 / max(len(statuses), 1),
-        "db_cpu_ms": meter.used("db") * 1000 / max(len(statuses), 1),
-        "wall": wall,
-    }
+    return measure([side.client(t) for t in tenants], work, side.cpu_meter)
 
 
 def _run_side(side: Side, args) -> dict:
@@ -796,10 +540,6 @@ def _prepare_aiops(out: Path, clients: int) -> None:
     out.write_text(json.dumps(tenants))
 
 
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iterations", type=int, default=300, help="one client: per operation")
@@ -815,12 +555,12 @@ def main() -> None:
         return
     if args.quick:
         args.iterations, args.clients, args.per_client = 20, 4, 5
-    server_url = _server_url()
-    signal.signal(signal.SIGTERM, _interrupt)
+    server = server_url()
+    interrupt_on_sigterm()
     mlflow = _mlflow_install(args.skip_install)
     print(
-        f"{mlflow} vs aiops (gunicorn {_gunicorn_version()}), PostgreSQL at "
-        f"{urlparse(server_url).hostname}:{urlparse(server_url).port or 5432}; "
+        f"{mlflow} vs aiops (gunicorn {gunicorn_version()}), PostgreSQL at "
+        f"{urlparse(server).hostname}:{urlparse(server).port or 5432}; "
         f"1 client x {args.iterations}, {args.clients} clients x {args.per_client} "
         f"per operation; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}"
     )
@@ -836,9 +576,7 @@ def main() -> None:
             results = {}
             for name in order:
                 side_class = Aiops if name == "aiops" else Mlflow
-                side = side_class(
-                    server_url, workdir / f"{name}-{uuid.uuid4().hex[:6]}", args.clients
-                )
+                side = side_class(server, workdir / f"{name}-{uuid.uuid4().hex[:6]}", args.clients)
                 side.workdir.mkdir(parents=True)
                 results[name] = _run_side(side, args)
             tables.append((order, results))
@@ -847,12 +585,6 @@ def main() -> None:
         _summary(all_ratios, args.clients)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _gunicorn_version() -> str:
-    import gunicorn
-
-    return gunicorn.__version__
 
 
 if __name__ == "__main__":
