@@ -18,6 +18,7 @@ from django.utils import timezone
 from aiops.choices import SentimentLabel
 from aiops.exceptions import InvalidInput, NotFound
 from aiops.models import Category, Classification, Organization, SentimentAnalysis, Suggestion
+from aiops.sql import update_by_pk
 from feedback import verdicts
 from feedback.choices import FeedbackValue, OperationType
 from feedback.models import Feedback
@@ -306,10 +307,12 @@ def feedback_submit(
     with transaction.atomic():
         # The UPDATE takes the operation's row lock first: every feedback on one operation
         # then writes its rows one at a time, so concurrent posts cannot interleave.
-        updated = (
-            OPERATION_MODELS[operation_type]
-            .objects.filter(pk=operation["id"])
-            .update(**changes, feedback_comment=comment, updated_at=timezone.now())
+        updated = update_by_pk(
+            OPERATION_MODELS[operation_type],
+            operation["id"],
+            **changes,
+            feedback_comment=comment,
+            updated_at=timezone.now(),
         )
         if not updated:  # deleted since it was read
             raise NotFound(f"{OperationType(operation_type).label} {operation_id} not found.")

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from aiops.exceptions import Conflict, InvalidInput
 from aiops.models import Organization
+from aiops.sql import update_by_pk
 from models_registry.choices import (
     DeploymentAction,
     DeploymentStatus,
@@ -57,7 +58,7 @@ def _replace_deployment(
     if current is False:
         current = deployment_get_active(organization=organization, task=task)
     if current is not None:
-        Deployment.objects.filter(pk=current.pk).update(status=ended_as, ended_at=timezone.now())
+        update_by_pk(Deployment, current.pk, status=ended_as, ended_at=timezone.now())
     new = Deployment.objects.create(
         organization=organization,
         task=task,

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from aiops.exceptions import Conflict, Unavailable
 from aiops.models import Organization
+from aiops.sql import update_by_pk
 from models_registry import stats
 from models_registry.choices import (
     ABTestStatus,
@@ -161,8 +162,12 @@ def inference_log_record_outcome(
         outcome = Outcome.UNKNOWN
     else:
         outcome = Outcome.CORRECT if correct else Outcome.INCORRECT
-    InferenceLog.objects.filter(pk=inference_log_id).update(
-        outcome=outcome, true_label=true_label[:200], outcome_at=timezone.now()
+    update_by_pk(
+        InferenceLog,
+        inference_log_id,
+        outcome=outcome,
+        true_label=true_label[:200],
+        outcome_at=timezone.now(),
     )
 
 

@@ -6,6 +6,7 @@ from django.db import connection, transaction
 
 from aiops.exceptions import Conflict, InvalidInput
 from aiops.models import Organization
+from aiops.sql import update_by_pk
 from models_registry import semver
 from models_registry.artifacts import artifact_store
 from models_registry.choices import (
@@ -161,7 +162,7 @@ def _set_status(version: ModelVersion, status: str, changes: dict | None = None)
         raise Conflict(
             f"{version.task} {version.version} is {version.status}: it cannot become {status}."
         )
-    ModelVersion.objects.filter(pk=version.pk).update(status=status)
+    update_by_pk(ModelVersion, version.pk, status=status)
     if changes is not None:
         changes[version.version] = [version.status, status]
     version.status = status
