@@ -11,6 +11,7 @@ from aiops.exceptions import Conflict, InvalidInput
 from aiops.models import Organization
 from aiops.sql import update_by_pk
 from models_registry.choices import (
+    SERVING_STATUSES,
     DeploymentAction,
     DeploymentStatus,
     DeploymentStrategy,
@@ -51,12 +52,10 @@ def _replace_deployment(
     actor=None,
     reason: str = "",
     ended_as: str = DeploymentStatus.SUPERSEDED,
-    current: Deployment | None | bool = False,
-) -> tuple[Deployment | None, Deployment]:
-    """End the active deployment (if any) and create its successor; caller holds the lock
-    (and may pass the `current` deployment it read under it)."""
-    if current is False:
-        current = deployment_get_active(organization=organization, task=task)
+    current: Deployment | None,
+) -> Deployment:
+    """End `current`, the active deployment the caller read under the registry lock (if any),
+    and create its successor."""
     if current is not None:
         update_by_pk(Deployment, current.pk, status=ended_as, ended_at=timezone.now())
     new = Deployment.objects.create(
@@ -72,7 +71,7 @@ def _replace_deployment(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         reason=reason[:300],
     )
-    return current, new
+    return new
 
 
 # Versions older than the newest N that are neither deprecated nor archived. Raw SQL: it
@@ -86,13 +85,6 @@ WHERE organization_id = %s AND task = %s AND status NOT IN (%s, %s) AND id NOT I
 )
 ORDER BY major DESC, minor DESC, patch DESC
 """
-# What a version's status says of its part in the traffic: only these may serve.
-SERVING_STATUSES = {
-    VersionStatus.ACTIVE,
-    VersionStatus.CANARY,
-    VersionStatus.AB_TEST,
-    VersionStatus.SHADOW,
-}
 
 
 def _deprecate_old_versions(
@@ -217,7 +209,7 @@ def _deploy(
         if current is not None and current.candidate_version_id not in (None, model_version.pk):
             _set_status(current.candidate_version, VersionStatus.DEPRECATED, changes)
         _set_status(model_version, VersionStatus.ACTIVE, changes)
-        _, deployment = _replace_deployment(
+        deployment = _replace_deployment(
             organization=organization,
             task=task,
             strategy=DeploymentStrategy.FULL,
@@ -241,7 +233,7 @@ def _deploy(
         if old is not None and old.pk != model_version.pk:
             _set_status(old, VersionStatus.DEPRECATED, changes)
         _set_status(model_version, VersionStatus.CANARY, changes)
-        _, deployment = _replace_deployment(
+        deployment = _replace_deployment(
             organization=organization,
             task=task,
             strategy=strategy,
@@ -376,7 +368,7 @@ def deployment_rollback(
     changes: dict = {}
     _set_status(bad, VersionStatus.DEPRECATED, changes)
     _set_status(target, VersionStatus.ACTIVE, changes)
-    _, deployment = _replace_deployment(
+    deployment = _replace_deployment(
         organization=organization,
         task=task,
         strategy=DeploymentStrategy.FULL,
@@ -384,6 +376,7 @@ def deployment_rollback(
         actor=actor,
         reason=reason or f"Rolled back from {bad.version}.",
         ended_as=DeploymentStatus.ROLLED_BACK,
+        current=current,
     )
     _event(
         organization=organization,
