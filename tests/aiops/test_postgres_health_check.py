@@ -31,6 +31,7 @@ def postgres(transactional_db):
         pytest.skip("needs PostgreSQL")
     assert isinstance(connections["default"], DatabaseWrapper)
     assert connection.health_check_enabled
+    connection.close()  # a new connection: one older than CONN_MAX_AGE is closed for its age
 
 
 def _backend_pid() -> int:
