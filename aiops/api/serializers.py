@@ -1,10 +1,11 @@
 from rest_framework import serializers
 
 from aiops.api.fields import IdField
+from aiops.api.serializer_base import ModelSerializer, Serializer
 from aiops.models import Category, Ticket
 
 
-class OperationInputSerializer(serializers.Serializer):
+class OperationInputSerializer(Serializer):
     ticket_id = IdField(required=False)
     subject = serializers.CharField(required=False, allow_blank=True, max_length=300)
     body = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
@@ -19,7 +20,7 @@ class ClassifyInputSerializer(OperationInputSerializer):
     )
 
 
-class _OperationOut(serializers.Serializer):
+class _OperationOut(Serializer):
     operation_id = serializers.IntegerField(source="pk")
     ticket_id = serializers.IntegerField(allow_null=True)
     confidence = serializers.FloatField()
@@ -39,7 +40,7 @@ class ClassificationSerializer(_OperationOut):
     )
 
 
-class TaskAnswerSerializer(serializers.Serializer):
+class TaskAnswerSerializer(Serializer):
     label = serializers.CharField()
     confidence = serializers.FloatField()
     model_version = serializers.CharField()
@@ -82,13 +83,13 @@ class SentimentSerializer(_OperationOut):
     corrected_sentiment = serializers.CharField()
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(ModelSerializer):
     class Meta:
         model = Category
         fields = ["id", "name", "description", "created_at"]
 
 
-class TicketSerializer(serializers.ModelSerializer):
+class TicketSerializer(ModelSerializer):
     category = serializers.SlugRelatedField(
         slug_field="name", queryset=Category.objects.none(), required=False, allow_null=True
     )

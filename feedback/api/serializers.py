@@ -1,10 +1,11 @@
 from rest_framework import serializers
 
+from aiops.api.serializer_base import Serializer
 from aiops.choices import SentimentLabel
 from feedback.choices import FeedbackValue, OperationType, Period
 
 
-class FeedbackSubmitSerializer(serializers.Serializer):
+class FeedbackSubmitSerializer(Serializer):
     """The seed's body: {operationType, operationId, feedback, correctedCategory?, ...}."""
 
     operation_type = serializers.ChoiceField(choices=OperationType.choices)
@@ -21,7 +22,7 @@ class FeedbackSubmitSerializer(serializers.Serializer):
     )
 
 
-class FeedbackSerializer(serializers.Serializer):
+class FeedbackSerializer(Serializer):
     """One Feedback row. Declared field by field rather than as a ModelSerializer: it is on
     the feedback POST's hot path, and a ModelSerializer introspects the model on every use."""
 
@@ -40,7 +41,7 @@ class FeedbackSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
-class FeedbackSubmissionSerializer(serializers.Serializer):
+class FeedbackSubmissionSerializer(Serializer):
     feedback = FeedbackSerializer()
     created = serializers.BooleanField()
     # The training example this feedback votes for is written by the examples sweep, within
@@ -48,7 +49,7 @@ class FeedbackSubmissionSerializer(serializers.Serializer):
     training_example_queued = serializers.BooleanField()
 
 
-class FeedbackStatsQuerySerializer(serializers.Serializer):
+class FeedbackStatsQuerySerializer(Serializer):
     period = serializers.ChoiceField(choices=Period.choices, default=Period.DAY)
     operation_type = serializers.ChoiceField(choices=OperationType.choices, required=False)
     model_version = serializers.CharField(required=False, max_length=32)

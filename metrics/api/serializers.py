@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from aiops.api.serializer_base import Serializer
 from metrics.selectors import TIMELINE_BUCKET
 from models_registry.choices import Task
 
@@ -7,7 +8,7 @@ PERIODS = list(TIMELINE_BUCKET)
 DATE_FORMATS = ["iso-8601", "%Y-%m-%d"]
 
 
-class MetricsQuerySerializer(serializers.Serializer):
+class MetricsQuerySerializer(Serializer):
     period = serializers.ChoiceField(choices=PERIODS, default="day")
     # `from` / `to` in the query: renamed on the way in (both are whole hours, see window_for).
     start = serializers.DateTimeField(required=False, input_formats=DATE_FORMATS)

@@ -1,10 +1,11 @@
 from rest_framework import serializers
 
+from aiops.api.serializer_base import ModelSerializer, Serializer
 from models_registry.choices import DeploymentStrategy, Task
 from models_registry.models import ABTest, Deployment, DeploymentEvent, InferenceLog, ModelVersion
 
 
-class ModelVersionSerializer(serializers.ModelSerializer):
+class ModelVersionSerializer(ModelSerializer):
     version = serializers.CharField(read_only=True)
 
     class Meta:
@@ -31,7 +32,7 @@ class ModelVersionSerializer(serializers.ModelSerializer):
         ]
 
 
-class DeploymentSerializer(serializers.ModelSerializer):
+class DeploymentSerializer(ModelSerializer):
     model_version = serializers.CharField(source="model_version.version")
     candidate_version = serializers.CharField(
         source="candidate_version.version", allow_null=True, default=None
@@ -58,7 +59,7 @@ class DeploymentSerializer(serializers.ModelSerializer):
         ]
 
 
-class InferenceLogSerializer(serializers.ModelSerializer):
+class InferenceLogSerializer(ModelSerializer):
     model_version = serializers.CharField(source="model_version.version")
 
     class Meta:
@@ -85,7 +86,7 @@ class InferenceLogSerializer(serializers.ModelSerializer):
         ]
 
 
-class ABTestSerializer(serializers.ModelSerializer):
+class ABTestSerializer(ModelSerializer):
     version_a = serializers.CharField(source="version_a.version")
     version_b = serializers.CharField(source="version_b.version")
     winner = serializers.CharField(source="winner.version", allow_null=True, default=None)
@@ -110,7 +111,7 @@ class ABTestSerializer(serializers.ModelSerializer):
         ]
 
 
-class DeploymentEventSerializer(serializers.ModelSerializer):
+class DeploymentEventSerializer(ModelSerializer):
     from_version = serializers.CharField(
         source="from_version.version", allow_null=True, default=None
     )
@@ -134,7 +135,7 @@ class DeploymentEventSerializer(serializers.ModelSerializer):
         ]
 
 
-class _AliasedInput(serializers.Serializer):
+class _AliasedInput(Serializer):
     """Accepts a few alternative key spellings (after camelCase → snake_case parsing)."""
 
     aliases: dict[str, str] = {}
@@ -221,7 +222,7 @@ class ModelActionSerializer(_AliasedInput):
         return attrs
 
 
-class ModelQuerySerializer(serializers.Serializer):
+class ModelQuerySerializer(Serializer):
     view = serializers.ChoiceField(
         choices=["list", "active", "compare", "health", "ab-results", "shadow-results"],
         default="list",

@@ -15,6 +15,7 @@ ALLOWED = {
     "aiops.choices": {"Role", "ROLE_RANK"},
     "aiops.api.permissions": None,
     "aiops.api.fields": None,
+    "aiops.api.serializer_base": None,
     "aiops.api.filters": None,
     "aiops.api.viewsets": None,
     "aiops.admin_base": None,

@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from aiops.api.fields import IdListField
+from aiops.api.serializer_base import ModelSerializer, Serializer
 from models_registry.choices import CLASSIFIER_TASKS, Task
 from training import estimators, exporting
 from training.choices import CandidateAction, LabelNoiseAction, ReviewDecision, ValidationStatus
@@ -9,7 +10,7 @@ from training.models import RetrainPolicy, TrainingExample, TrainingRun
 from training.services.retrain import POLICY_FIELDS
 
 
-class TrainRequestSerializer(serializers.Serializer):
+class TrainRequestSerializer(Serializer):
     action = serializers.ChoiceField(choices=["train", "check", "detect_noise"], default="train")
     task = serializers.ChoiceField(choices=Task.choices, required=False)
     estimator = serializers.ChoiceField(choices=list(estimators.PROFILES), default="fast")
@@ -20,14 +21,14 @@ class TrainRequestSerializer(serializers.Serializer):
     )
 
 
-class TrainQuerySerializer(serializers.Serializer):
+class TrainQuerySerializer(Serializer):
     view = serializers.ChoiceField(
         choices=["history", "metrics", "quality", "export"], default="history"
     )
     task = serializers.ChoiceField(choices=Task.choices, required=False)
 
 
-class ExportQuerySerializer(serializers.Serializer):
+class ExportQuerySerializer(Serializer):
     format = serializers.ChoiceField(choices=list(exporting.FORMATS), default="json")
     task = serializers.ChoiceField(choices=Task.choices, required=False)
     status = serializers.ChoiceField(
@@ -47,21 +48,21 @@ class ExportQuerySerializer(serializers.Serializer):
     system = serializers.CharField(required=False, max_length=2000)
 
 
-class RetrainDecisionSerializer(serializers.Serializer):
+class RetrainDecisionSerializer(Serializer):
     task = serializers.CharField()
     reasons = serializers.ListField(child=serializers.DictField())
     run_id = serializers.IntegerField(allow_null=True)
     skipped = serializers.CharField(allow_blank=True)
 
 
-class RetrainCheckSerializer(serializers.Serializer):
+class RetrainCheckSerializer(Serializer):
     """POST /api/ai/train {action: check}: each task's decision and the runs it queued."""
 
     decisions = RetrainDecisionSerializer(many=True)
     runs_queued = serializers.ListField(child=serializers.IntegerField())
 
 
-class TrainingRunSerializer(serializers.ModelSerializer):
+class TrainingRunSerializer(ModelSerializer):
     model_version = serializers.CharField(
         source="model_version.version", allow_null=True, default=None
     )
@@ -90,18 +91,18 @@ class TrainingRunSerializer(serializers.ModelSerializer):
         ]
 
 
-class LabelVotesSerializer(serializers.Serializer):
+class LabelVotesSerializer(Serializer):
     label = serializers.CharField()
     count = serializers.IntegerField()
 
 
-class VoteSerializer(serializers.Serializer):
+class VoteSerializer(Serializer):
     voter = serializers.CharField()
     label = serializers.CharField()
     source = serializers.CharField()
 
 
-class TrainViewSerializer(serializers.Serializer):
+class TrainViewSerializer(Serializer):
     """GET /api/ai/train: the one key its `view` asks for."""
 
     history = TrainingRunSerializer(many=True, required=False, help_text="view=history")
@@ -116,7 +117,7 @@ class TrainViewSerializer(serializers.Serializer):
     )
 
 
-class TrainingExportRowSerializer(serializers.Serializer):
+class TrainingExportRowSerializer(Serializer):
     """One example of GET /api/ai/train?view=export&format=json (training.exporting)."""
 
     id = serializers.IntegerField()
@@ -129,7 +130,7 @@ class TrainingExportRowSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class TrainingExampleSerializer(serializers.ModelSerializer):
+class TrainingExampleSerializer(ModelSerializer):
     # Lists, not the stored mappings: the camelCase renderer would rename labels and voters
     # used as dictionary keys.
     label_votes = serializers.SerializerMethodField()
@@ -173,7 +174,7 @@ class TrainingExampleSerializer(serializers.ModelSerializer):
         ]
 
 
-class TrainingExampleAddSerializer(serializers.Serializer):
+class TrainingExampleAddSerializer(Serializer):
     task = serializers.ChoiceField(choices=Task.choices, default=Task.CATEGORY)
     text = serializers.CharField(max_length=20_000)
     label = serializers.CharField(max_length=200)
@@ -181,14 +182,14 @@ class TrainingExampleAddSerializer(serializers.Serializer):
     approve = serializers.BooleanField(default=False)
 
 
-class TrainingExampleReviewSerializer(serializers.Serializer):
+class TrainingExampleReviewSerializer(Serializer):
     ids = IdListField(max_length=1000)
     decision = serializers.ChoiceField(choices=ReviewDecision.choices)
     label = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class RetrainPolicySerializer(serializers.ModelSerializer):
+class RetrainPolicySerializer(ModelSerializer):
     task = serializers.ChoiceField(choices=[t.value for t in CLASSIFIER_TASKS], read_only=True)
     estimator = serializers.ChoiceField(choices=list(estimators.PROFILES), required=False)
     on_better_candidate = serializers.ChoiceField(choices=CandidateAction.choices, required=False)
