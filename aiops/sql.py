@@ -1,10 +1,11 @@
-"""Hot-path writes without the ORM's per-call query compilation.
+"""Hot-path reads and writes without the ORM's per-call query compilation.
 
-`QuerySet.update()` compiles its statement on every call; on the request paths that update
-one row by primary key (feedback, a prediction's outcome, a version's status, a deployment's
-end) that took longer than PostgreSQL took to run it. `update_by_pk` builds the statement once
-per model and set of fields and runs it with the values prepared as the ORM prepares them.
-Like `update()`, it sends no signals and touches no auto_now field.
+`QuerySet.update()` and `.first()` compile their statement on every call; on the request paths
+that update one row by primary key (feedback, a prediction's outcome, a version's status, a
+deployment's end) or read one by a unique key (the version a model action names) that took
+longer than PostgreSQL took to run it. These build the statement once per model and set of
+fields and run it with the values prepared as the ORM prepares them. Like `update()`,
+`update_by_pk` sends no signals and touches no auto_now field.
 """
 
 import functools
@@ -30,3 +31,22 @@ def update_by_pk(model, pk, **values) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, pk])
         return cursor.rowcount
+
+
+@functools.cache
+def _select_sql(model, names: tuple[str, ...]) -> tuple[str, tuple]:
+    quote = connection.ops.quote_name
+    meta = model._meta
+    fields = tuple(meta.pk if name == "pk" else meta.get_field(name) for name in names)
+    columns = ", ".join(quote(field.column) for field in meta.concrete_fields)
+    where = " AND ".join(f"{quote(field.column)} = %s" for field in fields)
+    sql = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {where} LIMIT 1"
+    return sql, tuple(zip(names, fields, strict=True))
+
+
+def get_one(model, **where):
+    """The row of `model` whose fields equal these values (named as in `filter()`, a foreign
+    key by its attname, `pk` as such), or None; for keys that are unique."""
+    sql, fields = _select_sql(model, tuple(where))
+    params = [field.get_db_prep_value(where[name], connection) for name, field in fields]
+    return next(iter(model.objects.raw(sql, params)), None)

@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 
 from aiops.exceptions import NotFound
 from aiops.models import Organization
+from aiops.sql import get_one
 from models_registry import semver
 from models_registry.choices import DeploymentStatus
 from models_registry.models import (
@@ -44,17 +45,19 @@ def model_version_latest_semver(*, organization, task: str) -> tuple[int, int, i
 
 def model_version_get(*, organization, task: str, version: str | int) -> ModelVersion:
     """A version of this organization by semver ("v1.2.0" / "1.2.0", within `task`) or id."""
-    # Unordered: (organization, task, semver) and ids are unique, and compiling the default
-    # ordering cost more than the read.
-    versions = model_version_list(organization=organization).order_by()
+    # A raw read (aiops.sql.get_one): every model action starts with it, and compiling the
+    # ORM's query took longer than running it. (organization, task, semver) and ids are unique.
+    org_id = getattr(organization, "pk", organization)
     if isinstance(version, int) or str(version).isdecimal():
-        found = versions.filter(pk=int(version)).first()
+        found = get_one(ModelVersion, organization_id=org_id, pk=int(version))
     else:
         try:
             major, minor, patch = semver.parse(version)
         except ValueError as error:
             raise NotFound(f"Model version {version!r} not found: {error}.") from error
-        found = versions.filter(task=task, major=major, minor=minor, patch=patch).first()
+        found = get_one(
+            ModelVersion, organization_id=org_id, task=task, major=major, minor=minor, patch=patch
+        )
     if found is None:
         raise NotFound(f"Model version {version} of task '{str(task)}' not found.")
     if isinstance(organization, Organization):

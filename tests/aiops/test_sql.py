@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from aiops.models import Category, Ticket
-from aiops.sql import update_by_pk
+from aiops.sql import get_one, update_by_pk
 
 pytestmark = pytest.mark.django_db
 
@@ -27,3 +27,19 @@ def test_it_updates_only_that_row_with_prepared_values(org):
 
 def test_a_missing_row_updates_nothing(org):
     assert update_by_pk(Category, 10**9, name="Nobody") == 0
+
+
+def test_get_one_reads_the_row_with_its_fields_converted(org, other_org):
+    billing = Category.objects.create(organization=org, name="Billing")
+    when = timezone.now() - timedelta(days=1)
+    ticket = Ticket.objects.create(organization=org, subject="s", category=billing, created_at=when)
+    found = get_one(Ticket, organization_id=org.pk, pk=str(ticket.pk))
+    assert found == ticket
+    assert (found.created_at, found.category_id, found.subject) == (when, billing.pk, "s")
+    assert get_one(Category, organization_id=org.pk, name="Billing") == billing
+
+
+def test_get_one_is_none_when_any_value_differs(org, other_org):
+    billing = Category.objects.create(organization=org, name="Billing")
+    assert get_one(Category, organization_id=other_org.pk, pk=billing.pk) is None
+    assert get_one(Category, organization_id=org.pk, name="billing") is None
