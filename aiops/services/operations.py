@@ -21,6 +21,7 @@ from aiops.models import (
     Ticket,
 )
 from aiops.selectors import ticket_customer_texts
+from aiops.sql import insert
 from models_registry.choices import Task
 from models_registry.services import Served, inference_log_record, inference_serve
 from models_registry.serving import ModelUnavailable, predict_label
@@ -91,16 +92,18 @@ def _record(
         log = _log(
             organization, served, source, label=label, confidence=confidence, started=started
         )
-        return model.objects.create(
-            organization=organization,
-            ticket=source.ticket,
-            input_text=source.text,
-            confidence=confidence,
-            processing_time_ms=log.latency_ms,
-            tokens_used=log.tokens_in,
-            model_version=route.version,
-            inference_log=log,
-            **fields,
+        return insert(
+            model(
+                organization=organization,
+                ticket=source.ticket,
+                input_text=source.text,
+                confidence=confidence,
+                processing_time_ms=log.latency_ms,
+                tokens_used=log.tokens_in,
+                model_version=route.version,
+                inference_log=log,
+                **fields,
+            )
         )
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from aiops.exceptions import Conflict, InvalidInput
 from aiops.models import Organization
-from aiops.sql import update_by_pk
+from aiops.sql import insert, update_by_pk
 from models_registry.choices import (
     SERVING_STATUSES,
     DeploymentAction,
@@ -58,18 +58,20 @@ def _replace_deployment(
     and create its successor."""
     if current is not None:
         update_by_pk(Deployment, current.pk, status=ended_as, ended_at=timezone.now())
-    new = Deployment.objects.create(
-        organization=organization,
-        task=task,
-        strategy=strategy,
-        model_version=model_version,
-        candidate_version=candidate,
-        candidate_percentage=percentage if candidate is not None else 0,
-        rollout_steps=steps or [],
-        rollout_step_minutes=step_minutes if steps else None,
-        previous=current,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        reason=reason[:300],
+    new = insert(
+        Deployment(
+            organization=organization,
+            task=task,
+            strategy=strategy,
+            model_version=model_version,
+            candidate_version=candidate,
+            candidate_percentage=percentage if candidate is not None else 0,
+            rollout_steps=steps or [],
+            rollout_step_minutes=step_minutes if steps else None,
+            previous=current,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            reason=reason[:300],
+        )
     )
     return new
 

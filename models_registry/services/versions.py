@@ -6,7 +6,7 @@ from django.db import connection, transaction
 
 from aiops.exceptions import Conflict, InvalidInput
 from aiops.models import Organization
-from aiops.sql import update_by_pk
+from aiops.sql import insert, update_by_pk
 from models_registry import semver
 from models_registry.artifacts import artifact_store
 from models_registry.choices import (
@@ -139,17 +139,19 @@ def _event(
     reason: str = "",
     details: dict | None = None,
 ) -> DeploymentEvent:
-    return DeploymentEvent.objects.create(
-        organization=organization,
-        task=task,
-        action=action,
-        from_version=from_version,
-        to_version=to_version,
-        deployment=deployment,
-        ab_test=ab_test,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        reason=reason,
-        details=details or {},
+    return insert(
+        DeploymentEvent(
+            organization=organization,
+            task=task,
+            action=action,
+            from_version=from_version,
+            to_version=to_version,
+            deployment=deployment,
+            ab_test=ab_test,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            reason=reason,
+            details=details or {},
+        )
     )
 
 

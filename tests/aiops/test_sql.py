@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from aiops.models import Category, Ticket
-from aiops.sql import get_one, update_by_pk
+from aiops.sql import get_one, insert, update_by_pk
 
 pytestmark = pytest.mark.django_db
 
@@ -43,3 +43,23 @@ def test_get_one_is_none_when_any_value_differs(org, other_org):
     billing = Category.objects.create(organization=org, name="Billing")
     assert get_one(Category, organization_id=other_org.pk, pk=billing.pk) is None
     assert get_one(Category, organization_id=org.pk, name="billing") is None
+
+
+def test_insert_saves_the_instance_as_save_would(org):
+    billing = Category.objects.create(organization=org, name="Billing")
+    when = timezone.now() - timedelta(days=1)
+    ticket = insert(Ticket(organization=org, subject="s", category=billing, created_at=when))
+    assert ticket.pk is not None and not ticket._state.adding
+    stored = Ticket.objects.get(pk=ticket.pk)
+    assert (stored.subject, stored.category_id, stored.created_at) == ("s", billing.pk, when)
+    assert stored.channel == "web" and stored.status == "open"  # the model's defaults
+    assert stored.updated_at == ticket.updated_at and stored.updated_at > when  # auto_now
+    made = insert(Category(organization=org, name="Refunds"))
+    assert Category.objects.get(pk=made.pk).created_at == made.created_at  # auto_now_add
+
+
+def test_insert_refuses_a_model_whose_key_the_database_does_not_make():
+    from django.contrib.sessions.models import Session
+
+    with pytest.raises(TypeError):
+        insert(Session(session_key="k", session_data="", expire_date=timezone.now()))
