@@ -23,13 +23,18 @@ def _update_sql(model, names: tuple[str, ...]) -> tuple[str, tuple]:
     return sql, tuple(zip(names, fields, strict=True))
 
 
+def update_by_pk_statement(model, pk, **values) -> tuple[str, list]:
+    """update_by_pk's statement and its parameters, to run or to embed in a larger one."""
+    sql, fields = _update_sql(model, tuple(values))
+    params = [field.get_db_prep_save(values[name], connection) for name, field in fields]
+    return sql, [*params, pk]
+
+
 def update_by_pk(model, pk, **values) -> int:
     """UPDATE the row of `model` with this primary key; returns the rows updated (0 or 1).
     Fields are named as in `update()`, a foreign key by its attname (`category_id=3`)."""
-    sql, fields = _update_sql(model, tuple(values))
-    params = [field.get_db_prep_save(values[name], connection) for name, field in fields]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, pk])
+        cursor.execute(*update_by_pk_statement(model, pk, **values))
         return cursor.rowcount
 
 

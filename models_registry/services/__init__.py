@@ -21,6 +21,7 @@ from models_registry.services.deployments import (
 from models_registry.services.inference import (
     Served,
     guardrails_check,
+    inference_log_outcome,
     inference_log_record,
     inference_log_record_outcome,
     inference_log_report,
@@ -44,6 +45,7 @@ __all__ = [
     "deployment_rollback",
     "guardrails_check",
     "inference_log_record",
+    "inference_log_outcome",
     "inference_log_record_outcome",
     "inference_log_report",
     "inference_serve",

@@ -154,23 +154,23 @@ def inference_log_record(
     return log
 
 
-def inference_log_record_outcome(
-    *, inference_log_id: int, correct: bool | None, true_label: str = ""
-) -> None:
-    """Record what feedback revealed about a prediction (None: unknown again). `outcome_at`
-    is when the outcome was last written, a reset included: the metrics rollups rebuild the
-    prediction's hour from it."""
+def inference_log_outcome(*, correct: bool | None, true_label: str = "") -> dict:
+    """The fields a prediction's log gets for what feedback revealed (None: unknown again).
+    `outcome_at` is when the outcome was last written, a reset included: the metrics rollups
+    rebuild the prediction's hour from it."""
     if correct is None:
         outcome = Outcome.UNKNOWN
     else:
         outcome = Outcome.CORRECT if correct else Outcome.INCORRECT
-    update_by_pk(
-        InferenceLog,
-        inference_log_id,
-        outcome=outcome,
-        true_label=true_label[:200],
-        outcome_at=timezone.now(),
-    )
+    return {"outcome": outcome, "true_label": true_label[:200], "outcome_at": timezone.now()}
+
+
+def inference_log_record_outcome(
+    *, inference_log_id: int, correct: bool | None, true_label: str = ""
+) -> None:
+    """Record what feedback revealed about a prediction (inference_log_outcome)."""
+    fields = inference_log_outcome(correct=correct, true_label=true_label)
+    update_by_pk(InferenceLog, inference_log_id, **fields)
 
 
 def inference_log_report(

@@ -4,6 +4,7 @@ nothing written: not the operation, not the feedback, not the log, not the train
 from unittest import mock
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from aiops.models import Classification
@@ -151,9 +152,11 @@ def test_a_failure_late_in_the_transaction_rolls_everything_back(classification,
     client = APIClient(raise_request_exception=False)
     client.credentials(**agent_client._credentials)
     body = body_for(classification, feedback="negative", correctedCategory="Account")
-    # The transaction's last write fails: the operation and the Feedback row roll back too.
+    # The last write, the prediction's outcome, fails in the database (a NULL where none may
+    # be): the operation's update and the Feedback row are undone with it.
     failing = mock.patch(
-        "feedback.services.submit.inference_log_record_outcome", side_effect=RuntimeError("x")
+        "feedback.services.submit.inference_log_outcome",
+        return_value={"outcome": "incorrect", "true_label": None, "outcome_at": timezone.now()},
     )
     with failing:
         response = client.post(URL, body, format="json")
