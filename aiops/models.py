@@ -23,6 +23,11 @@ class Organization(models.Model):
         return self.slug
 
 
+def organization_id_of(organization: "Organization | int") -> int:
+    """The id of an organization given as a row or as its id (the raw reads take either)."""
+    return getattr(organization, "pk", organization)
+
+
 class Membership(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="memberships"

@@ -4,7 +4,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from aiops.exceptions import NotFound
-from aiops.models import Organization
+from aiops.models import Organization, organization_id_of
 from aiops.sql import get_one
 from models_registry import semver
 from models_registry.choices import DeploymentStatus
@@ -38,7 +38,7 @@ ORDER BY major DESC, minor DESC, patch DESC LIMIT 1
 def model_version_latest_semver(*, organization, task: str) -> tuple[int, int, int] | None:
     """(major, minor, patch) of the task's newest version; None without one."""
     with connection.cursor() as cursor:
-        cursor.execute(_LATEST_SEMVER_SQL, [getattr(organization, "pk", organization), task])
+        cursor.execute(_LATEST_SEMVER_SQL, [organization_id_of(organization), task])
         row = cursor.fetchone()
     return tuple(row) if row else None
 
@@ -47,7 +47,7 @@ def model_version_get(*, organization, task: str, version: str | int) -> ModelVe
     """A version of this organization by semver ("v1.2.0" / "1.2.0", within `task`) or id."""
     # A raw read (aiops.sql.get_one): every model action starts with it, and compiling the
     # ORM's query took longer than running it. (organization, task, semver) and ids are unique.
-    org_id = getattr(organization, "pk", organization)
+    org_id = organization_id_of(organization)
     if isinstance(version, int) or str(version).isdecimal():
         found = get_one(ModelVersion, organization_id=org_id, pk=int(version))
     else:

@@ -6,6 +6,7 @@ from datetime import datetime
 from django.db import connection
 from django.db.models import Q
 
+from aiops.models import organization_id_of
 from models_registry.choices import ABTestStatus, DeploymentStatus
 from models_registry.models import ABTest, Deployment, ModelVersion, ShadowDeployment
 from models_registry.routing import choose_arm, in_share
@@ -25,7 +26,7 @@ class Route:
 def deployment_get_active(*, organization, task: str) -> Deployment | None:
     """The task's active deployment with its versions (two raw reads: every deploy reads it
     under the registry lock)."""
-    scope = {"organization_id": getattr(organization, "pk", organization), "task": task}
+    scope = {"organization_id": organization_id_of(organization), "task": task}
     rows = list(rows_by_task(Deployment, "status = %s", [DeploymentStatus.ACTIVE], scope).values())
     versions_attach(rows)
     return rows[0] if rows else None

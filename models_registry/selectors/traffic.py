@@ -4,6 +4,7 @@ since when a candidate serves, and where a rollback goes: read from the deployme
 from dataclasses import dataclass
 from datetime import datetime
 
+from aiops.models import organization_id_of
 from models_registry.choices import (
     ABTestStatus,
     DeploymentStatus,
@@ -153,7 +154,7 @@ def serving_list(*, organization, task: str | None = None) -> list[Serving]:
     """Every version of the organization (of one task) that has a part in its traffic now:
     stable, canary / gradual candidate, A/B arms, shadow, and a displaced stable version
     (share 0). Four queries."""
-    organization_id = getattr(organization, "pk", organization)
+    organization_id = organization_id_of(organization)
     scope = {"organization_id": organization_id} | ({"task": task} if task else {})
     return _serving(scope)
 
