@@ -1,16 +1,18 @@
 """Hot-path reads and writes without the ORM's per-call query compilation.
 
-`QuerySet.update()` and `.first()` compile their statement on every call; on the request paths
-that update one row by primary key (feedback, a prediction's outcome, a version's status, a
-deployment's end) or read one by a unique key (the version a model action names) that took
+`QuerySet.update()`, `.first()` and `.create()` compile their statement on every call; on the
+request paths that update one row by primary key (feedback, a prediction's outcome, a
+version's status, a deployment's end), read one by a unique key (the version a model action
+names) or insert one (a prediction's log and record, a deployment and its event) that took
 longer than PostgreSQL took to run it. These build the statement once per model and set of
-fields and run it with the values prepared as the ORM prepares them. Like `update()`,
-`update_by_pk` sends no signals and touches no auto_now field.
+fields and run it with the values prepared as the ORM prepares them. Like `update()` and
+`bulk_create()`, they send no signals; `update_by_pk` touches no auto_now field.
 """
 
 import functools
+from contextlib import nullcontext
 
-from django.db import connection
+from django.db import connection, transaction
 
 
 @functools.cache
@@ -72,14 +74,65 @@ def _insert_sql(model) -> tuple[str, tuple]:
     return sql, fields
 
 
+def _insert_params(instance, fields) -> list:
+    return [f.get_db_prep_save(f.pre_save(instance, add=True), connection) for f in fields]
+
+
+def _saved(instance, pk):
+    instance.pk = pk
+    instance._state.adding, instance._state.db = False, connection.alias
+    return instance
+
+
 def insert(instance):
     """Save a new `instance` with one INSERT built once per model, its primary key made by the
     database; values are prepared as save() prepares them (auto_now_add included). Like
     bulk_create, it sends no signals. Returns the instance, saved."""
     sql, fields = _insert_sql(type(instance))
-    params = [f.get_db_prep_save(f.pre_save(instance, add=True), connection) for f in fields]
     with connection.cursor() as cursor:
+        cursor.execute(sql, _insert_params(instance, fields))
+        return _saved(instance, cursor.fetchone()[0])
+
+
+def one_statement():
+    """Around a statement that must be all or nothing: alone it is its own transaction, so
+    nothing; inside a caller's transaction a savepoint, so that its failure does not abort
+    that transaction."""
+    return transaction.atomic() if connection.in_atomic_block else nullcontext()
+
+
+@functools.cache
+def _insert_linked_sql(parent_model, child_model, link: str) -> tuple[str, tuple]:
+    quote = connection.ops.quote_name
+    parent_sql, _ = _insert_sql(parent_model)
+    child_sql, child_fields = _insert_sql(child_model)
+    link_field = child_model._meta.get_field(link)
+    values = ", ".join(
+        f"p.{quote(parent_model._meta.pk.column)}" if f is link_field else "%s"
+        for f in child_fields
+    )
+    into = child_sql.split(" VALUES ", 1)[0]
+    returning = f"{quote(child_model._meta.pk.column)}, {quote(link_field.column)}"
+    sql = f"WITH p AS ({parent_sql}) {into} SELECT {values} FROM p RETURNING {returning}"
+    return sql, tuple(f for f in child_fields if f is not link_field)
+
+
+def insert_linked(parent, child, link: str):
+    """Insert `parent`, then `child`, whose foreign key `link` points at it, all or nothing:
+    on PostgreSQL one statement (the child's INSERT selects the parent's new key), elsewhere
+    two in one transaction. Returns `child`, both saved."""
+    setattr(child, link, parent)
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            insert(parent)
+            setattr(child, link, parent)  # the key it now has
+            return insert(child)
+    sql, child_fields = _insert_linked_sql(type(parent), type(child), link)
+    params = _insert_params(parent, _insert_sql(type(parent))[1])
+    params += _insert_params(child, child_fields)
+    with one_statement(), connection.cursor() as cursor:
         cursor.execute(sql, params)
-        instance.pk = cursor.fetchone()[0]
-    instance._state.adding, instance._state.db = False, connection.alias
-    return instance
+        child_pk, parent_pk = cursor.fetchone()
+    _saved(parent, parent_pk)
+    setattr(child, link, parent)
+    return _saved(child, child_pk)

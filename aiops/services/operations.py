@@ -1,14 +1,13 @@
 """The AI operations: classify, suggest, sentiment. Each is served by the registry
 (`inference_serve`: route, load, predict, falling back to the stable version when the routed
-one fails) and records the operation and its inference log row in one transaction. The
-latency recorded leaves out any model load."""
+one fails) and records the operation and its inference log row, all or nothing (one
+statement on PostgreSQL: aiops.sql.insert_linked). The latency recorded leaves out any model
+load."""
 
 import hashlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-from django.db import transaction
 
 from aiops import redaction
 from aiops.exceptions import InvalidInput, NotFound, Unavailable
@@ -21,7 +20,7 @@ from aiops.models import (
     Ticket,
 )
 from aiops.selectors import ticket_customer_texts
-from aiops.sql import insert
+from aiops.sql import get_one
 from models_registry.choices import Task
 from models_registry.services import Served, inference_log_record, inference_serve
 from models_registry.serving import ModelUnavailable, predict_label
@@ -86,33 +85,48 @@ def _record(
     started,
     **fields,
 ):
-    """The inference log row and the operation row, in one transaction."""
-    route = served.route
-    with transaction.atomic():
-        log = _log(
-            organization, served, source, label=label, confidence=confidence, started=started
-        )
-        return insert(
-            model(
-                organization=organization,
-                ticket=source.ticket,
-                input_text=source.text,
-                confidence=confidence,
-                processing_time_ms=log.latency_ms,
-                tokens_used=log.tokens_in,
-                model_version=route.version,
-                inference_log=log,
-                **fields,
-            )
-        )
+    """The inference log row and the operation row, all or nothing."""
+    operation = model(
+        organization=organization,
+        ticket=source.ticket,
+        input_text=source.text,
+        confidence=confidence,
+        tokens_used=_tokens(source.text),
+        model_version=served.route.version,
+        **fields,
+    )
+    _log(
+        organization,
+        served,
+        source,
+        label=label,
+        confidence=confidence,
+        started=started,
+        operation=operation,
+    )
+    return operation
 
 
-def _log(organization, served: Served, source: OperationInput, *, label, confidence, started):
+def _log(
+    organization,
+    served: Served,
+    source: OperationInput,
+    *,
+    label,
+    confidence,
+    started,
+    operation=None,
+):
+    """Log the inference; with `operation` (unsaved), insert it with the log, its processing
+    time the log's latency."""
     route = served.route
+    latency_ms = (time.perf_counter() - started) * 1000 - served.load_ms
+    if operation is not None:
+        operation.processing_time_ms = latency_ms
     return inference_log_record(
         organization=organization,
         model_version=route.version,
-        latency_ms=(time.perf_counter() - started) * 1000 - served.load_ms,
+        latency_ms=latency_ms,
         predicted_label=label,
         confidence=confidence,
         unit_id=source.unit_id,
@@ -121,6 +135,7 @@ def _log(organization, served: Served, source: OperationInput, *, label, confide
         shadow=route.shadow,
         shadow_text=source.text,
         tokens_in=_tokens(source.text),
+        operation=operation,
     )
 
 
@@ -134,7 +149,8 @@ def classify(*, organization: Organization, source: OperationInput) -> Classific
     label, confidence = served.output
     # Looked up, never created from model output: a label that is no longer a category is
     # answered as predicted, with no category linked, until a retrain drops it.
-    category = next(iter(Category.objects.filter(organization=organization, name=label)), None)
+    # (organization, name) is unique: a raw read, cheaper than compiling the ORM's.
+    category = get_one(Category, organization_id=organization.pk, name=label)
     return _record(
         Classification,
         organization,

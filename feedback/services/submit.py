@@ -11,7 +11,6 @@ are in feedback.verdicts.
 """
 
 import functools
-from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -20,7 +19,7 @@ from django.utils import timezone
 from aiops.choices import SentimentLabel
 from aiops.exceptions import InvalidInput, NotFound
 from aiops.models import Category, Classification, Organization, SentimentAnalysis, Suggestion
-from aiops.sql import update_by_pk_statement
+from aiops.sql import one_statement, update_by_pk_statement
 from feedback import verdicts
 from feedback.choices import FeedbackValue, OperationType
 from feedback.models import Feedback
@@ -265,10 +264,7 @@ def _write(
         log_sql, log_params = update_by_pk_statement(InferenceLog, log[0], **log[1])
     row = None
     if connection.vendor == "postgresql":
-        # Alone, the statement is its own transaction; inside a caller's, a savepoint keeps
-        # its failure from aborting that transaction.
-        savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()
-        with savepoint, connection.cursor() as cursor:
+        with one_statement(), connection.cursor() as cursor:
             sql = _write_sql(operation_sql, log_sql)
             cursor.execute(sql, [*params, *_upsert_params(record), *log_params])
             row = cursor.fetchone()

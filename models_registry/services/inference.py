@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from aiops.exceptions import Conflict, Unavailable
 from aiops.models import Organization
-from aiops.sql import insert, update_by_pk
+from aiops.sql import insert, insert_linked, update_by_pk
 from models_registry import stats
 from models_registry.choices import (
     ABTestStatus,
@@ -125,29 +125,35 @@ def inference_log_record(
     tokens_out: int = 0,
     success: bool = True,
     error: str = "",
+    operation=None,
 ) -> InferenceLog:
+    """Log one inference. With `operation`, an unsaved operation record whose foreign key
+    `inference_log` is to name this log, insert it too, all or nothing (one statement on
+    PostgreSQL)."""
     cost = (
         Decimal(tokens_in) * model_version.input_price_per_1k
         + Decimal(tokens_out) * model_version.output_price_per_1k
     ) / 1000
-    log = insert(
-        InferenceLog(
-            organization=organization,
-            task=model_version.task,
-            model_version=model_version,
-            latency_ms=latency_ms,
-            predicted_label=predicted_label[:200],
-            confidence=confidence,
-            unit_id=unit_id,
-            ab_test=ab_test,
-            arm=arm,
-            tokens_in=tokens_in,
-            tokens_out=tokens_out,
-            cost_usd=cost,
-            success=success,
-            error=error,
-        )
+    log = InferenceLog(
+        organization=organization,
+        task=model_version.task,
+        model_version=model_version,
+        latency_ms=latency_ms,
+        predicted_label=predicted_label[:200],
+        confidence=confidence,
+        unit_id=unit_id,
+        ab_test=ab_test,
+        arm=arm,
+        tokens_in=tokens_in,
+        tokens_out=tokens_out,
+        cost_usd=cost,
+        success=success,
+        error=error,
     )
+    if operation is None:
+        insert(log)
+    else:
+        insert_linked(log, operation, "inference_log")
     if shadow is not None and shadow_text:
         # After the commit, off the request: the shadow's answer is never returned.
         transaction.on_commit(lambda: _shadow_enqueue(shadow.pk, log.pk, shadow_text))

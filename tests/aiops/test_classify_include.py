@@ -5,6 +5,7 @@ no model to answer is null with the reason, and the classification stands."""
 from unittest import mock
 
 import pytest
+from django.db import connection
 
 from aiops.models import Classification, SentimentAnalysis, Ticket
 from models_registry.models import Deployment, InferenceLog
@@ -55,16 +56,19 @@ def test_without_include_the_answer_and_its_cost_are_unchanged(
 ):
     warm = {"ticketId": ticket.pk, "include": ["priority", "sentiment"]}
     agent_client.post(URL, warm, format="json")  # versions cached, token cached
-    # ticket, routing, category, inference log and classification (in a savepoint)
-    with django_assert_num_queries(7):
+    # An operation with its inference log, in a savepoint here: one statement on PostgreSQL
+    # (aiops.sql.insert_linked), two elsewhere.
+    record = 3 if connection.vendor == "postgresql" else 4
+    # ticket, routing, category, the classification with its log
+    with django_assert_num_queries(3 + record):
         plain = agent_client.post(URL, {"ticketId": ticket.pk}, format="json")
     assert plain.status_code == 201
     assert not {"priority", "sentiment", "unavailable"} & set(plain.json())
     empty = agent_client.post(URL, {"ticketId": ticket.pk, "include": []}, format="json")
     assert empty.json().keys() == plain.json().keys()
     # Each included task costs its own routing and writes, and nothing else: priority its
-    # inference log, sentiment its log and its operation record (in a savepoint).
-    with django_assert_num_queries(7 + 2 + 5):
+    # inference log, sentiment its operation record with its log.
+    with django_assert_num_queries(3 + record + 2 + 1 + record):
         agent_client.post(
             URL, {"ticketId": ticket.pk, "include": ["priority", "sentiment"]}, format="json"
         )

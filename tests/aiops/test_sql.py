@@ -3,10 +3,11 @@
 from datetime import timedelta
 
 import pytest
+from django.db import IntegrityError
 from django.utils import timezone
 
 from aiops.models import Category, Ticket
-from aiops.sql import get_one, insert, update_by_pk
+from aiops.sql import get_one, insert, insert_linked, update_by_pk
 
 pytestmark = pytest.mark.django_db
 
@@ -63,3 +64,21 @@ def test_insert_refuses_a_model_whose_key_the_database_does_not_make():
 
     with pytest.raises(TypeError):
         insert(Session(session_key="k", session_data="", expire_date=timezone.now()))
+
+
+def test_insert_linked_saves_both_rows_linked(org):
+    parent = Category(organization=org, name="Billing")
+    child = Ticket(organization=org, subject="s", created_at=timezone.now())
+    saved = insert_linked(parent, child, "category")
+    assert saved is child and parent.pk is not None and child.pk is not None
+    assert Ticket.objects.get(pk=child.pk).category == Category.objects.get(pk=parent.pk)
+    assert child.category_id == parent.pk
+
+
+def test_insert_linked_writes_nothing_when_the_second_row_fails(org):
+    parent = Category(organization=org, name="Billing")
+    child = Ticket(organization=org, subject=None, created_at=timezone.now())  # NOT NULL
+    with pytest.raises(IntegrityError):
+        insert_linked(parent, child, "category")
+    assert not Category.objects.filter(name="Billing").exists()
+    assert not Ticket.objects.exists()
