@@ -60,25 +60,31 @@ def get_one(model, **where):
 
 
 @functools.cache
-def _insert_sql(model) -> tuple[str, tuple]:
+def _insert_into(model) -> tuple[str, tuple]:
+    """`INSERT INTO table (columns)` of every concrete field but the key, and those fields."""
     quote = connection.ops.quote_name
     meta = model._meta
     if not meta.pk.db_returning:
         raise TypeError(f"{model.__name__}: insert() needs a primary key the database makes.")
     fields = tuple(field for field in meta.concrete_fields if field is not meta.pk)
     columns = ", ".join(quote(field.column) for field in fields)
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({columns}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(meta.pk.column)}"
-    )
-    return sql, fields
+    return f"INSERT INTO {quote(meta.db_table)} ({columns})", fields
 
 
-def _insert_params(instance, fields) -> list:
+@functools.cache
+def _insert_sql(model) -> tuple[str, tuple]:
+    into, fields = _insert_into(model)
+    returning = connection.ops.quote_name(model._meta.pk.column)
+    return f"{into} VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {returning}", fields
+
+
+def insert_params(instance, fields) -> list:
+    """The values of `fields` of a new `instance`, prepared as save() prepares them."""
     return [f.get_db_prep_save(f.pre_save(instance, add=True), connection) for f in fields]
 
 
-def _saved(instance, pk):
+def mark_saved(instance, pk):
+    """`instance` as if saved (or loaded) with this primary key; returns it."""
     instance.pk = pk
     instance._state.adding, instance._state.db = False, connection.alias
     return instance
@@ -90,8 +96,8 @@ def insert(instance):
     bulk_create, it sends no signals. Returns the instance, saved."""
     sql, fields = _insert_sql(type(instance))
     with connection.cursor() as cursor:
-        cursor.execute(sql, _insert_params(instance, fields))
-        return _saved(instance, cursor.fetchone()[0])
+        cursor.execute(sql, insert_params(instance, fields))
+        return mark_saved(instance, cursor.fetchone()[0])
 
 
 def one_statement():
@@ -105,13 +111,12 @@ def one_statement():
 def _insert_linked_sql(parent_model, child_model, link: str) -> tuple[str, tuple]:
     quote = connection.ops.quote_name
     parent_sql, _ = _insert_sql(parent_model)
-    child_sql, child_fields = _insert_sql(child_model)
+    into, child_fields = _insert_into(child_model)
     link_field = child_model._meta.get_field(link)
     values = ", ".join(
         f"p.{quote(parent_model._meta.pk.column)}" if f is link_field else "%s"
         for f in child_fields
     )
-    into = child_sql.split(" VALUES ", 1)[0]
     returning = f"{quote(child_model._meta.pk.column)}, {quote(link_field.column)}"
     sql = f"WITH p AS ({parent_sql}) {into} SELECT {values} FROM p RETURNING {returning}"
     return sql, tuple(f for f in child_fields if f is not link_field)
@@ -121,18 +126,15 @@ def insert_linked(parent, child, link: str):
     """Insert `parent`, then `child`, whose foreign key `link` points at it, all or nothing:
     on PostgreSQL one statement (the child's INSERT selects the parent's new key), elsewhere
     two in one transaction. Returns `child`, both saved."""
-    setattr(child, link, parent)
     if connection.vendor != "postgresql":
         with transaction.atomic():
-            insert(parent)
-            setattr(child, link, parent)  # the key it now has
+            setattr(child, link, insert(parent))
             return insert(child)
     sql, child_fields = _insert_linked_sql(type(parent), type(child), link)
-    params = _insert_params(parent, _insert_sql(type(parent))[1])
-    params += _insert_params(child, child_fields)
+    params = insert_params(parent, _insert_into(type(parent))[1])
+    params += insert_params(child, child_fields)
     with one_statement(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         child_pk, parent_pk = cursor.fetchone()
-    _saved(parent, parent_pk)
-    setattr(child, link, parent)
-    return _saved(child, child_pk)
+    setattr(child, link, mark_saved(parent, parent_pk))
+    return mark_saved(child, child_pk)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from aiops.choices import SentimentLabel
 from aiops.exceptions import InvalidInput, NotFound
 from aiops.models import Category, Classification, Organization, SentimentAnalysis, Suggestion
-from aiops.sql import one_statement, update_by_pk_statement
+from aiops.sql import insert_params, mark_saved, one_statement, update_by_pk_statement
 from feedback import verdicts
 from feedback.choices import FeedbackValue, OperationType
 from feedback.models import Feedback
@@ -220,22 +220,28 @@ def _upsert(source: str) -> str:
 UPSERT_VALUES = f"VALUES ({', '.join(['%s'] * len(UPSERT_COLUMNS))})"
 
 
+@functools.cache
+def _upsert_fields() -> tuple:
+    """The upsert's fields in column order, and created_at's column (for its converters)."""
+    meta = Feedback._meta
+    created_at = meta.get_field("created_at").get_col(meta.db_table)
+    return tuple(meta.get_field(column) for column in UPSERT_COLUMNS), created_at
+
+
 def _upsert_params(record: Feedback) -> list:
-    fields = [Feedback._meta.get_field(column) for column in UPSERT_COLUMNS]
-    return [f.get_db_prep_save(f.pre_save(record, add=True), connection) for f in fields]
+    return insert_params(record, _upsert_fields()[0])
 
 
 def _upserted(record: Feedback, row) -> bool:
     """Set the row's id and created_at from the upsert's answer; returns whether it was
     created (an update keeps the row's first created_at)."""
     pk, created_at = row
-    field = Feedback._meta.get_field("created_at")
-    column = field.get_col(Feedback._meta.db_table)
+    column = _upsert_fields()[1]
     for converter in connection.ops.get_db_converters(column):
         created_at = converter(created_at, column, connection)
     created = created_at == record.created_at
-    record.pk, record.created_at = pk, created_at
-    record._state.adding, record._state.db = False, connection.alias  # as if loaded
+    record.created_at = created_at
+    mark_saved(record, pk)
     return created
 
 
