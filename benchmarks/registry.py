@@ -21,34 +21,15 @@ import argparse
 import http.client
 import json
 import os
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
+
+from _gunicorn import aiops_env, create_db, drop_db, server_url, start_aiops, stop, with_db
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _database(server_url: str) -> tuple[str, str]:
-    import psycopg
-
-    name = f"aiops_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return name, urlunparse(urlparse(server_url)._replace(path=f"/{name}"))
-
-
-def _drop(server_url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _prepare(n_tickets: int) -> dict:
@@ -95,12 +76,6 @@ def _prepare(n_tickets: int) -> dict:
     for role in ("agent", "admin"):
         _, tokens[role] = api_token_issue(membership=MembershipFactory(organization=org, role=role))
     return {"tokens": tokens, "ticket_ids": [t.pk for t in tickets]}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Client:
@@ -157,51 +132,19 @@ def main() -> None:
     parser.add_argument("--ops-per-client", type=int, default=8)
     args = parser.parse_args()
 
-    server_url = os.environ.get("DATABASE_URL", "")
-    if not server_url.startswith("postgres"):
-        sys.exit(
-            "Set DATABASE_URL to a PostgreSQL server, e.g. postgres://postgres@127.0.0.1/postgres"
-        )
-    name, url = _database(server_url)
+    server = server_url()
+    name = create_db(server, "aiops_bench")
     workdir = Path(tempfile.mkdtemp(prefix="aiops-bench-"))
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "AIOPS_ARTIFACT_ROOT": str(workdir / "artifacts"),
-        "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_LOG_LEVEL": "WARNING",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-    }
+    env = aiops_env(with_db(server, name), workdir)
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
-    server = None
+    proc = None
     try:
         state = _prepare(args.tickets)
         from django.db import connections
 
         connections.close_all()
-        port = _free_port()
-        server = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "config.wsgi",
-                "--workers=2",
-                "--threads=4",
-                "--worker-class=gthread",
-                f"--bind=127.0.0.1:{port}",
-                "--log-level=warning",
-            ],
-            cwd=ROOT,
-            env=env,
-            start_new_session=True,
-        )
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        proc, port = start_aiops(env, workdir / "server.log")
         tickets, tokens = state["ticket_ids"], state["tokens"]
 
         def classify(n, offset=0):
@@ -276,10 +219,8 @@ def main() -> None:
         print(f"active priority deployments after the concurrent run: {active}")
         connections.close_all()
     finally:
-        if server is not None:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
-        _drop(server_url, name)
+        stop(proc)
+        drop_db(server, name)
 
 
 if __name__ == "__main__":
