@@ -6,6 +6,8 @@ import pytest
 from aiops.models import Ticket
 from models_registry import services, serving
 from models_registry.models import Deployment, InferenceLog, ModelVersion
+from models_registry.routing import in_share
+from models_registry.selectors import candidate_salt
 from tests.models_registry.support import corrupt_artifact, register
 
 pytestmark = pytest.mark.django_db
@@ -17,9 +19,20 @@ def stable(org):
     return ModelVersion.objects.get(organization=org, task="category", status="active")
 
 
-def classify_tickets(client, org, n=60):
-    ids = Ticket.objects.filter(organization=org).values_list("pk", flat=True)[:n]
+def classify_tickets(client, org, n=60, ids=None):
+    if ids is None:
+        ids = Ticket.objects.filter(organization=org).values_list("pk", flat=True)[:n]
     return [client.post(URL, {"ticketId": pk}, format="json") for pk in ids]
+
+
+def with_candidate_units(org, candidate, percentage, n=60):
+    """n of the org's tickets, three of them in the candidate's share: which tickets fall in a
+    5% share depends on the ids this run's database gave, and 60 tickets miss it 5% of runs."""
+    ids = list(Ticket.objects.filter(organization=org).values_list("pk", flat=True))
+    salt = candidate_salt(candidate.pk)
+    inside = [pk for pk in ids if in_share(salt=salt, unit_id=str(pk), percentage=percentage)]
+    assert len(inside) >= 3, "the org has too few tickets for the test"
+    return inside[:3] + [pk for pk in ids if pk not in inside[:3]][: n - 3]
 
 
 def test_a_corrupt_canary_never_reaches_the_caller(trained_org, agent_client):
@@ -58,7 +71,8 @@ def test_an_external_canary_left_from_before_is_served_by_the_stable_version(
     Deployment.objects.filter(organization=trained_org, task="category", status="active").update(
         strategy="canary", candidate_version=external, candidate_percentage=5
     )
-    answers = classify_tickets(agent_client, trained_org)
+    ids = with_candidate_units(trained_org, external, percentage=5)
+    answers = classify_tickets(agent_client, trained_org, ids=ids)
     assert {a.status_code for a in answers} == {201}
     failed = InferenceLog.objects.filter(model_version=external)
     assert failed.exists() and all("external model" in log.error for log in failed)
