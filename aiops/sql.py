@@ -51,12 +51,63 @@ def _select_sql(model, names: tuple[str, ...]) -> tuple[str, tuple]:
     return sql, tuple(zip(names, fields, strict=True))
 
 
+@functools.cache
+def _integer_range(field) -> tuple[int | None, int | None] | None:
+    """The column's (low, high) for an integer field or a key to one; None for others."""
+    target = field.target_field if field.is_relation else field
+    try:
+        return connection.ops.integer_field_range(target.get_internal_type())
+    except KeyError:
+        return None
+
+
+def _fits(field, value: int) -> bool:
+    limits = _integer_range(field)
+    if limits is None:
+        return True
+    low, high = limits
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
 def get_one(model, **where):
     """The row of `model` whose fields equal these values (named as in `filter()`, a foreign
-    key by its attname, `pk` as such), or None; for keys that are unique."""
+    key by its attname, `pk` as such), or None; for keys that are unique. As with `filter()`,
+    a value its field cannot hold raises TypeError or ValueError (a number's field given "x"),
+    and an integer beyond its column's range matches nothing."""
     sql, fields = _select_sql(model, tuple(where))
     params = [field.get_db_prep_value(where[name], connection) for name, field in fields]
-    return next(iter(model.objects.raw(sql, params)), None)
+    for (_, field), value in zip(fields, params, strict=True):
+        if isinstance(value, int) and not _fits(field, value):
+            return None
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else _from_row(model, row)
+
+
+@functools.cache
+def _converters(model) -> tuple[tuple[int, tuple], ...]:
+    """Per concrete field that has any, (position, converters) as the ORM's compiler finds
+    them: the backend's, then the field's."""
+    found = []
+    for position, field in enumerate(model._meta.concrete_fields):
+        column = field.get_col(model._meta.db_table)
+        functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if functions:
+            found.append((position, tuple((f, column) for f in functions)))
+    return tuple(found)
+
+
+def _from_row(model, row) -> object:
+    """An instance of `model` from a row of its concrete fields' columns in `_meta` order
+    (as `_select_sql` selects them), each value converted as the ORM converts it."""
+    values = list(row)
+    for position, functions in _converters(model):
+        value = values[position]
+        for function, column in functions:
+            value = function(value, column, connection)
+        values[position] = value
+    return model.from_db(connection.alias, None, values)
 
 
 @functools.cache

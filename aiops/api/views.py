@@ -6,7 +6,7 @@ from aiops import filtersets, selectors
 from aiops.api import serializers
 from aiops.api.permissions import ReadMemberWriteAdmin
 from aiops.api.viewsets import TenantAPIView, TenantReadOnlyViewSet, TenantViewSetMixin
-from aiops.models import Classification, SentimentAnalysis, Suggestion
+from aiops.models import Category, Classification, SentimentAnalysis, Suggestion
 from aiops.services import operations, tickets
 
 
@@ -91,6 +91,7 @@ class CategoryViewSet(TenantViewSetMixin, mixins.CreateModelMixin, viewsets.Read
     serializer_class = serializers.CategorySerializer
     permission_classes = [ReadMemberWriteAdmin]
     filterset_fields = ["name"]
+    detail_model = Category
 
     def scoped_queryset(self, organization):
         return selectors.category_list(organization=organization)

@@ -8,11 +8,13 @@ from aiops.api.viewsets import TenantAPIView, TenantReadOnlyViewSet
 from models_registry import filtersets, selectors, services
 from models_registry.api import serializers
 from models_registry.choices import VersionStatus
+from models_registry.models import ModelVersion
 
 
 class ModelVersionViewSet(TenantReadOnlyViewSet):
     serializer_class = serializers.ModelVersionSerializer
     filterset_class = filtersets.ModelVersionFilterSet
+    detail_model = ModelVersion
 
     def scoped_queryset(self, organization):
         return selectors.model_version_list(organization=organization)

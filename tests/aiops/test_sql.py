@@ -82,3 +82,12 @@ def test_insert_linked_writes_nothing_when_the_second_row_fails(org):
         insert_linked(parent, child, "category")
     assert not Category.objects.filter(name="Billing").exists()
     assert not Ticket.objects.exists()
+
+
+def test_get_one_matches_nothing_beyond_an_integer_column_and_refuses_a_non_number(org):
+    billing = Category.objects.create(organization=org, name="Billing")
+    assert get_one(Category, organization_id=org.pk, pk=2**63) is None  # the ORM's answer too
+    assert not Category.objects.filter(organization=org, pk=2**63).exists()
+    assert get_one(Category, organization_id=-(2**63) - 1, pk=billing.pk) is None
+    with pytest.raises((TypeError, ValueError)):
+        get_one(Category, organization_id=org.pk, pk="abc")

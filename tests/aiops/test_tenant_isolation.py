@@ -93,3 +93,30 @@ def test_an_object_url_ignores_the_list_filters_but_not_the_organization(
     # A list filter on one object's URL filters nothing: it is not the list.
     assert client.get(f"/api/categories/{mine.pk}", {"name": "Access"}).status_code == 200
     assert client.get(f"/api/categories/{theirs.pk}", {"name": "Billing"}).status_code == 404
+
+
+@pytest.mark.parametrize("lookup", ["abc", "1e3", str(2**63), "-1", "0"])
+def test_an_object_url_with_an_id_that_names_nothing_is_a_json_404(org, make_client, lookup):
+    Category.objects.create(organization=org, name="Billing")
+    for resource in ("categories", "model-versions"):
+        response = make_client(org, "agent").get(f"/api/{resource}/{lookup}")
+        assert response.status_code == 404, (resource, lookup)
+        assert response["Content-Type"] == "application/json"
+
+
+def test_a_raw_detail_read_is_the_scoped_queryset_filtered_by_organization_only(org):
+    """Viewsets that read an object's URL with one raw statement (`detail_model`) must have
+    nothing in their queryset beyond the organization: no joins, filters or annotations."""
+    from aiops.api.viewsets import TenantViewSetMixin
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    raw = [view for view in subclasses(TenantViewSetMixin) if view.detail_model is not None]
+    assert {view.detail_model for view in raw} == {Category, ModelVersion}
+    for view in raw:
+        scoped = view().scoped_queryset(org).order_by()
+        plain = view.detail_model.objects.filter(organization=org).order_by()
+        assert str(scoped.query) == str(plain.query), view.__name__
