@@ -10,7 +10,7 @@ fields and run it with the values prepared as the ORM prepares them. Like `updat
 """
 
 import functools
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 
 from django.db import connection, transaction
 
@@ -156,6 +156,23 @@ def one_statement():
     nothing; inside a caller's transaction a savepoint, so that its failure does not abort
     that transaction."""
     return transaction.atomic() if connection.in_atomic_block else nullcontext()
+
+
+@contextmanager
+def pipelined():
+    """Writes inside go to PostgreSQL without waiting for each one's answer (psycopg's
+    pipeline mode): they run in order, and their answers come back together at the end, or
+    where a result is read (an INSERT's RETURNING). For writes only: a statement's rowcount
+    is unknown until then, and a failure surfaces there, not at its own execute(). Reads
+    through the ORM do not work inside. Elsewhere than on PostgreSQL, nothing changes."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    # A failure found when the pipeline ends is raised as Django's error (IntegrityError...),
+    # as it would be from the statement's own execute().
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        yield
 
 
 @functools.cache

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from aiops.exceptions import Conflict, InvalidInput
 from aiops.models import Organization
-from aiops.sql import insert, update_by_pk
+from aiops.sql import insert, pipelined, update_by_pk
 from models_registry.choices import (
     SERVING_STATUSES,
     DeploymentAction,
@@ -206,67 +206,69 @@ def _deploy(
     if ab_test_is_running(organization=organization, task=task):
         raise Conflict(f"An A/B test is running for {task}: conclude or stop it before deploying.")
     changes: dict = {}
-    if strategy == DeploymentStrategy.FULL:
-        old = current.model_version if current else None
-        if current is not None and current.candidate_version_id not in (None, model_version.pk):
-            _set_status(current.candidate_version, VersionStatus.DEPRECATED, changes)
-        _set_status(model_version, VersionStatus.ACTIVE, changes)
-        deployment = _replace_deployment(
-            organization=organization,
-            task=task,
-            strategy=DeploymentStrategy.FULL,
-            model_version=model_version,
-            actor=actor,
-            reason=reason,
-            current=current,
-        )
-        if old is not None and old.pk != model_version.pk:
-            _set_status(old, VersionStatus.DEPRECATED, changes)
-        shown = {"strategy": DeploymentStrategy.FULL}
-    else:
-        if current is None:
-            raise Conflict(
-                f"Nothing serves {task} yet: deploy a first version with strategy 'full' "
-                f"before a {strategy} rollout."
+    # The writes go in one round trip, or two: the new deployment's key is read back.
+    with pipelined():
+        if strategy == DeploymentStrategy.FULL:
+            old = current.model_version if current else None
+            if current is not None and current.candidate_version_id not in (None, model_version.pk):
+                _set_status(current.candidate_version, VersionStatus.DEPRECATED, changes)
+            _set_status(model_version, VersionStatus.ACTIVE, changes)
+            deployment = _replace_deployment(
+                organization=organization,
+                task=task,
+                strategy=DeploymentStrategy.FULL,
+                model_version=model_version,
+                actor=actor,
+                reason=reason,
+                current=current,
             )
-        if current.model_version_id == model_version.pk:
-            raise InvalidInput(f"{model_version.version} is already the stable version.")
-        old = current.candidate_version
-        if old is not None and old.pk != model_version.pk:
-            _set_status(old, VersionStatus.DEPRECATED, changes)
-        _set_status(model_version, VersionStatus.CANARY, changes)
-        deployment = _replace_deployment(
+            if old is not None and old.pk != model_version.pk:
+                _set_status(old, VersionStatus.DEPRECATED, changes)
+            shown = {"strategy": DeploymentStrategy.FULL}
+        else:
+            if current is None:
+                raise Conflict(
+                    f"Nothing serves {task} yet: deploy a first version with strategy 'full' "
+                    f"before a {strategy} rollout."
+                )
+            if current.model_version_id == model_version.pk:
+                raise InvalidInput(f"{model_version.version} is already the stable version.")
+            old = current.candidate_version
+            if old is not None and old.pk != model_version.pk:
+                _set_status(old, VersionStatus.DEPRECATED, changes)
+            _set_status(model_version, VersionStatus.CANARY, changes)
+            deployment = _replace_deployment(
+                organization=organization,
+                task=task,
+                strategy=strategy,
+                model_version=current.model_version,
+                candidate=model_version,
+                percentage=float(percentage),
+                steps=[float(step) for step in steps or []],
+                step_minutes=step_minutes,
+                actor=actor,
+                reason=reason,
+                current=current,
+            )
+            shown = {
+                "strategy": strategy,
+                "percentage": float(percentage),
+                "steps": deployment.rollout_steps,
+                "step_minutes": deployment.rollout_step_minutes,
+                "previous_percentage": current.candidate_percentage if old else 0,
+                "stable_version": current.model_version.version,
+            }
+        _event(
             organization=organization,
             task=task,
-            strategy=strategy,
-            model_version=current.model_version,
-            candidate=model_version,
-            percentage=float(percentage),
-            steps=[float(step) for step in steps or []],
-            step_minutes=step_minutes,
+            action=action,
+            from_version=old,
+            to_version=model_version,
+            deployment=deployment,
             actor=actor,
             reason=reason,
-            current=current,
+            details={**shown, **(details or {}), "status_changes": changes},
         )
-        shown = {
-            "strategy": strategy,
-            "percentage": float(percentage),
-            "steps": deployment.rollout_steps,
-            "step_minutes": deployment.rollout_step_minutes,
-            "previous_percentage": current.candidate_percentage if old else 0,
-            "stable_version": current.model_version.version,
-        }
-    _event(
-        organization=organization,
-        task=task,
-        action=action,
-        from_version=old,
-        to_version=model_version,
-        deployment=deployment,
-        actor=actor,
-        reason=reason,
-        details={**shown, **(details or {}), "status_changes": changes},
-    )
     live = [v for v in (deployment.model_version, deployment.candidate_version) if v]
     _deprecate_old_versions(
         organization=organization, task=task, actor=actor, live=frozenset(v.pk for v in live)
@@ -368,29 +370,30 @@ def deployment_rollback(
             )
         _check_servable(target)
     changes: dict = {}
-    _set_status(bad, VersionStatus.DEPRECATED, changes)
-    _set_status(target, VersionStatus.ACTIVE, changes)
-    deployment = _replace_deployment(
-        organization=organization,
-        task=task,
-        strategy=DeploymentStrategy.FULL,
-        model_version=target,
-        actor=actor,
-        reason=reason or f"Rolled back from {bad.version}.",
-        ended_as=DeploymentStatus.ROLLED_BACK,
-        current=current,
-    )
-    _event(
-        organization=organization,
-        task=task,
-        action=action,
-        from_version=bad,
-        to_version=target,
-        deployment=deployment,
-        actor=actor,
-        reason=reason,
-        details={"status_changes": changes},
-    )
+    with pipelined():
+        _set_status(bad, VersionStatus.DEPRECATED, changes)
+        _set_status(target, VersionStatus.ACTIVE, changes)
+        deployment = _replace_deployment(
+            organization=organization,
+            task=task,
+            strategy=DeploymentStrategy.FULL,
+            model_version=target,
+            actor=actor,
+            reason=reason or f"Rolled back from {bad.version}.",
+            ended_as=DeploymentStatus.ROLLED_BACK,
+            current=current,
+        )
+        _event(
+            organization=organization,
+            task=task,
+            action=action,
+            from_version=bad,
+            to_version=target,
+            deployment=deployment,
+            actor=actor,
+            reason=reason,
+            details={"status_changes": changes},
+        )
     _warm_on_commit(organization, task)
     return deployment
 

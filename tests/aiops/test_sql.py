@@ -91,3 +91,25 @@ def test_get_one_matches_nothing_beyond_an_integer_column_and_refuses_a_non_numb
     assert get_one(Category, organization_id=-(2**63) - 1, pk=billing.pk) is None
     with pytest.raises((TypeError, ValueError)):
         get_one(Category, organization_id=org.pk, pk="abc")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pipelined_writes_run_in_order_and_fail_as_django_errors(org):
+    from django.db import connection, transaction
+
+    from aiops.sql import pipelined
+
+    billing = Category.objects.create(organization=org, name="Billing")
+    with transaction.atomic(), pipelined():
+        if connection.vendor == "postgresql":
+            assert connection.connection._pipeline is not None  # really pipelined
+        update_by_pk(Category, billing.pk, name="First")
+        update_by_pk(Category, billing.pk, name="Second")
+        made = insert(Category(organization=org, name="Refunds"))  # reads its key back
+    assert Category.objects.get(pk=billing.pk).name == "Second"
+    assert Category.objects.get(pk=made.pk).name == "Refunds"
+    with pytest.raises(IntegrityError), transaction.atomic(), pipelined():
+        update_by_pk(Category, billing.pk, name="Third")
+        update_by_pk(Category, made.pk, name="Third")  # (organization, name) is unique
+    assert Category.objects.get(pk=billing.pk).name == "Second"  # nothing was kept
+    assert Category.objects.get(pk=made.pk).name == "Refunds"
