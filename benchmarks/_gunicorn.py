@@ -364,4 +364,34 @@ def measure(clients: list[Client], work: Work, cpu_meter: Callable[[], CpuMeter]
         # The rest of the machine meanwhile: other processes, the kernel's own work.
         "other_cpu_ms": (machine_cpu - app - db - client_cpu) * 1000 / per,
         "wall": wall,
+        "ms": ms,
+    }
+
+
+def merge(parts: list[dict]) -> dict:
+    """Several `measure` results of the same request as one: percentiles over all their
+    times, throughput over their summed wall time, CPU per request weighted by requests."""
+    ms = [v for part in parts for v in part["ms"]]
+    requests = sum(part["requests"] for part in parts)
+    wall = sum(part["wall"] for part in parts)
+
+    def weighted(key: str) -> float:
+        return sum(part[key] * part["requests"] for part in parts) / max(requests, 1)
+
+    return {
+        "n": len(ms),
+        "requests": requests,
+        "p50": pct(ms, 50),
+        "p95": pct(ms, 95),
+        "throughput": len(ms) / wall if wall else math.nan,
+        "errors": sum(part["errors"] for part in parts),
+        "codes": sorted({code for part in parts for code in part["codes"]}),
+        "reconnects": sum(part["reconnects"] for part in parts),
+        **{
+            key: weighted(key)
+            for key in ("app_cpu_ms", "db_cpu_ms", "busiest_app_share", "client_cpu_ms")
+        },
+        "other_cpu_ms": weighted("other_cpu_ms"),
+        "wall": wall,
+        "ms": ms,
     }

@@ -31,8 +31,12 @@ exactly one active deployment per organization and task (aiops, from the databas
 alias resolving (MLflow). Server CPU per request is the utime + stime (from /proc, sampled
 per process every 0.5 s, so connections Django recycles still count) of the server's process
 tree (gunicorn master and workers), and separately of the PostgreSQL backends connected to its
-database, over the phase, divided by its requests. The whole run happens in both orders
-(aiops first, then MLflow first); ratios are aiops / MLflow.
+database, over the phase, divided by its requests. Both servers run at once (the idle one
+costs nothing) and the sides are interleaved: each operation of each phase is measured on one
+side and straight after on the other, so that both meet the machine at the same minute (on a
+shared machine its speed drifts within a run). The whole run happens in both orders (aiops
+measured first, then MLflow first, each time with fresh servers and databases); ratios are
+aiops / MLflow.
 
 MLflow goes into its own venv (/tmp/aiops-mlflow-venv, kept for reruns; --skip-install uses it
 as it is): mlflow 3.17.2 (or the newest 3.17.x the index has) with psycopg2-binary, served by
@@ -337,39 +341,50 @@ def _measure(side: Side, operation: str, tenants: list[str], n: int) -> dict:
     return measure([side.client(t) for t in tenants], work, side.cpu_meter)
 
 
-def _run_side(side: Side, args) -> dict:
-    """Start the server, run the three phases, check after each, stop and drop."""
-    results: dict = {"phases": {}, "checks": {}}
-    print(f"\n== {side.name}: starting (throwaway database, gunicorn 2 gthread x 4)", flush=True)
-    started = time.perf_counter()
+def _run_pair(sides: list[Side], args) -> dict[str, dict]:
+    """Start both servers, then run the three phases with the two sides interleaved: each
+    operation is measured on one side, then at once on the other, so both see the machine
+    as it is at that minute (on a shared machine its speed drifts over a run). Check after
+    each phase; stop and drop both."""
+    results = {side.name: {"phases": {}, "checks": {}} for side in sides}
     try:
-        side.start()
-        print(f"   ready on 127.0.0.1:{side.port} in {time.perf_counter() - started:.0f} s")
-        warm = ["warm"] * 8
-        warmups = [_measure(side, "loop", warm, 3)]  # both workers: code, DB connections
+        for side in sides:
+            print(f"\n== {side.name}: starting (throwaway database, gunicorn 2 gthread x 4)")
+            started = time.perf_counter()
+            side.start()
+            print(f"   ready on 127.0.0.1:{side.port} in {time.perf_counter() - started:.0f} s")
+        warmups = {side.name: [_measure(side, "loop", ["warm"] * 8, 3)] for side in sides}
+        print(f"\n== {' then '.join(side.name for side in sides)}, operation by operation")
         for phase in PHASES:
-            tenants = side.tenant_names(phase)
+            for side in sides:
+                tenants = side.tenant_names(phase)
+                warmups[side.name].append(_measure(side, "loop", tenants, WARMUP_LOOPS))
+                if bad := sum(w["errors"] for w in warmups[side.name]):
+                    print(f"   {side.name} warm-up loops so far: {bad} errors", flush=True)
+                results[side.name]["phases"][phase] = {}
             n = args.iterations if phase == "solo" else args.per_client
-            warmups.append(_measure(side, "loop", tenants, WARMUP_LOOPS))
-            if bad := sum(w["errors"] for w in warmups):
-                print(f"   warm-up loops so far: {bad} errors", flush=True)
-            results["phases"][phase] = {}
             for operation in OPERATIONS:
-                res = _measure(side, operation, tenants, n)
-                results["phases"][phase][operation] = res
-                unit = "loops" if operation == "loop" else "req"
-                codes = f" {res['codes']}" if res["codes"] else ""
-                print(
-                    f"   {phase:<6} {len(tenants):>2} client(s) {operation:<8} n={res['n']:<5} "
-                    f"p50 {res['p50']:7.1f} ms  p95 {res['p95']:7.1f} ms  "
-                    f"{res['throughput']:7.1f} {unit}/s  CPU/req app {res['app_cpu_ms']:5.2f} "
-                    f"db {res['db_cpu_ms']:5.2f} ms  errors {res['errors']}{codes}",
-                    flush=True,
-                )
-            results["checks"][phase] = side.check(tenants)
-            print(f"   {phase:<6} after: {results['checks'][phase]}", flush=True)
+                for side in sides:
+                    tenants = side.tenant_names(phase)
+                    res = _measure(side, operation, tenants, n)
+                    results[side.name]["phases"][phase][operation] = res
+                    unit = "loops" if operation == "loop" else "req"
+                    codes = f" {res['codes']}" if res["codes"] else ""
+                    print(
+                        f"   {side.name:<6} {phase:<6} {len(tenants):>2} client(s) "
+                        f"{operation:<8} n={res['n']:<5} p50 {res['p50']:7.1f} ms  "
+                        f"p95 {res['p95']:7.1f} ms  {res['throughput']:7.1f} {unit}/s  "
+                        f"CPU/req app {res['app_cpu_ms']:5.2f} db {res['db_cpu_ms']:5.2f} ms  "
+                        f"errors {res['errors']}{codes}",
+                        flush=True,
+                    )
+            for side in sides:
+                check = side.check(side.tenant_names(phase))
+                results[side.name]["checks"][phase] = check
+                print(f"   {side.name:<6} {phase:<6} after: {check}", flush=True)
     finally:
-        side.close()
+        for side in sides:
+            side.close()
     return results
 
 
@@ -573,13 +588,13 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="aiops-vs-mlflow-"))
     try:
         for order in orders:
-            results = {}
+            sides = []
             for name in order:
                 side_class = Aiops if name == "aiops" else Mlflow
                 side = side_class(server, workdir / f"{name}-{uuid.uuid4().hex[:6]}", args.clients)
                 side.workdir.mkdir(parents=True)
-                results[name] = _run_side(side, args)
-            tables.append((order, results))
+                sides.append(side)
+            tables.append((order, _run_pair(sides, args)))
         for order, results in tables:
             all_ratios.append(_table(order, results, args.clients))
         _summary(all_ratios, args.clients)

@@ -21,6 +21,10 @@ models; then per measurement a few requests per client):
   classification (positive, or negative with another category 30% of the time);
 - --clients clients, --per-client requests each: the cheapest GET, feedback, classify.
 
+Each list is measured in ROUNDS (3) rounds of a third of the requests, the requests of the
+list taking turns within each round, and each request's rounds are merged: requests compared
+with each other meet the machine at the same minutes (on a shared machine its speed drifts).
+
 For each: p50 / p95 ms, throughput, and CPU per request: the server's (utime + stime from /proc
 of the gunicorn processes and, separately, of the PostgreSQL backends of its database), the
 clients' (this process) and the rest of the machine's (/proc/stat: another's load), and the
@@ -58,6 +62,7 @@ from _gunicorn import (
     gunicorn_version,
     interrupt_on_sigterm,
     measure,
+    merge,
     server_url,
     start_aiops,
     stop,
@@ -72,6 +77,7 @@ TRAIN_ROWS = 2000
 NEGATIVE_SHARE = 0.3
 WARM_CLIENTS, WARM_EACH = 8, 2  # the first warm-up, of every request
 WARMUP_PER_CLIENT = 5  # before each measurement
+ROUNDS = 3  # each measurement in this many turns, interleaved with the others (_rounds)
 REQUESTS = {
     "bare": ("GET", "/bench/bare"),
     "drf": ("GET", "/bench/drf"),
@@ -228,17 +234,29 @@ class Bench:
 def _targets_needed(args) -> int:
     return (
         WARM_CLIENTS * WARM_EACH
-        + WARMUP_PER_CLIENT
+        + ROUNDS * WARMUP_PER_CLIENT
         + args.iterations
-        + args.clients * (WARMUP_PER_CLIENT + args.per_client)
+        + args.clients * (ROUNDS * WARMUP_PER_CLIENT + args.per_client)
     )
+
+
+def _rounds(bench: Bench, kinds: tuple[str, ...], clients: int, n: int) -> dict:
+    """Each kind in ROUNDS rounds of about n / ROUNDS requests per client, the kinds taking
+    turns within each round, merged per kind: requests compared with each other meet the
+    machine at the same minutes (on a shared machine its speed drifts within a run)."""
+    parts: dict[str, list] = {kind: [] for kind in kinds}
+    for r in range(ROUNDS):
+        share = n // ROUNDS + (1 if r < n % ROUNDS else 0)
+        for kind in kinds:
+            parts[kind].append(bench.run(kind, clients, share))
+    return {kind: merge(results) for kind, results in parts.items()}
 
 
 def _run(bench: Bench, args) -> dict:
     for kind in REQUESTS:
         bench.warm(kind, WARM_CLIENTS, WARM_EACH)
-    one = {kind: bench.run(kind, 1, args.iterations) for kind in ONE_CLIENT}
-    many = {kind: bench.run(kind, args.clients, args.per_client) for kind in MANY_CLIENTS}
+    one = _rounds(bench, ONE_CLIENT, 1, args.iterations)
+    many = _rounds(bench, MANY_CLIENTS, args.clients, args.per_client)
     return {"one": one, "many": many}
 
 
@@ -373,7 +391,7 @@ def _bench(server: str, workdir: Path, args) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--iterations", type=int, default=300, help="one client: per request")
+    parser.add_argument("--iterations", type=int, default=600, help="one client: per request")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--per-client", type=int, default=60, help="per request and client")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 30 / 4 clients x 5")
