@@ -147,14 +147,20 @@ def model_is_cached(*, version: ModelVersion) -> bool:
 
 def scorer(model):
     """The model's direct scorer (`models_registry.scoring`), built once per loaded model;
-    None for a model of another shape."""
+    None for a model of another shape, which then predicts through predict_proba."""
     try:
         return _scorers[model]
     except KeyError:
-        built = _scorers[model] = scorer_for(model)
-        return built
-    except TypeError:  # a model that cannot be weakly referenced
-        return scorer_for(model)
+        pass
+    except TypeError:  # a model that cannot be weakly referenced: no scorer, no cache
+        return None
+    try:
+        built = scorer_for(model)
+    except Exception:  # noqa: BLE001 - a model the scorer misreads still serves
+        logger.exception("No direct scorer for a %s: predict_proba serves it", type(model))
+        built = None
+    _scorers[model] = built
+    return built
 
 
 def predict_label(model, text: str) -> tuple[str, float]:

@@ -123,3 +123,19 @@ def test_serving_predicts_through_the_scorer(fast_model, monkeypatch):
     assert label == fast_model.classes_[expected.argmax()]
     assert confidence == pytest.approx(expected.max(), abs=1e-12)
     assert serving.scorer(fast_model) is serving.scorer(fast_model)  # built once per model
+
+
+def test_a_model_the_scorer_cannot_read_still_serves_through_predict_proba(monkeypatch, caplog):
+    texts = ["a refund please", "my card is late", "card arrival", "pin reset"] * 5
+    labels = ["refund", "card", "card", "pin"] * 5
+    model = build_fast_estimator().fit(texts, labels)
+
+    def broken(model):
+        raise AttributeError("an attribute this version of scikit-learn renamed")
+
+    monkeypatch.setattr(serving, "scorer_for", broken)
+    label, confidence = serving.predict_label(model, "a refund please")
+    proba = model.predict_proba(["a refund please"])[0]
+    assert (label, confidence) == (str(model.classes_[proba.argmax()]), proba.max())
+    assert serving.scorer(model) is None
+    assert "No direct scorer" in caplog.text
