@@ -41,13 +41,29 @@ def update_by_pk(model, pk, **values) -> int:
 
 
 @functools.cache
+def select_from(model) -> str:
+    """`SELECT <every concrete column, in _meta order> FROM <table>`: the start of a read
+    whose rows `fetch` turns into instances."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in model._meta.concrete_fields)
+    return f"SELECT {columns} FROM {quote(model._meta.db_table)}"
+
+
+def fetch(model, sql: str, params) -> list:
+    """The instances of `model` that `sql` (a `select_from(model)` read) gives, each value
+    converted as the ORM converts it; no RawQuerySet set-up per call."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [_from_row(model, row) for row in cursor.fetchall()]
+
+
+@functools.cache
 def _select_sql(model, names: tuple[str, ...]) -> tuple[str, tuple]:
     quote = connection.ops.quote_name
     meta = model._meta
     fields = tuple(meta.pk if name == "pk" else meta.get_field(name) for name in names)
-    columns = ", ".join(quote(field.column) for field in meta.concrete_fields)
     where = " AND ".join(f"{quote(field.column)} = %s" for field in fields)
-    sql = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {where} LIMIT 1"
+    sql = f"{select_from(model)} WHERE {where} LIMIT 1"
     return sql, tuple(zip(names, fields, strict=True))
 
 
@@ -79,10 +95,8 @@ def get_one(model, **where):
     for (_, field), value in zip(fields, params, strict=True):
         if isinstance(value, int) and not _fits(field, value):
             return None
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return None if row is None else _from_row(model, row)
+    found = fetch(model, sql, params)
+    return found[0] if found else None
 
 
 @functools.cache
@@ -100,7 +114,7 @@ def _converters(model) -> tuple[tuple[int, tuple], ...]:
 
 def _from_row(model, row) -> object:
     """An instance of `model` from a row of its concrete fields' columns in `_meta` order
-    (as `_select_sql` selects them), each value converted as the ORM converts it."""
+    (as `select_from` selects them), each value converted as the ORM converts it."""
     values = list(row)
     for position, functions in _converters(model):
         value = values[position]

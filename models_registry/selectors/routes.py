@@ -47,6 +47,23 @@ def ab_test_is_running(*, organization, task: str) -> bool:
     ).exists()
 
 
+_DEPLOY_CHECKS_SQL = f"""
+SELECT (SELECT status FROM {ModelVersion._meta.db_table} WHERE id = %s),
+       EXISTS (SELECT 1 FROM {ABTest._meta.db_table}
+               WHERE organization_id = %s AND task = %s AND status = %s)
+"""
+
+
+def deploy_checks(*, version_id: int, organization, task: str) -> tuple[str | None, bool]:
+    """A version's status as stored (None if it is gone) and whether an A/B test runs for
+    the task: a deploy's two checks under the registry lock, in one read."""
+    params = [version_id, organization_id_of(organization), task, ABTestStatus.RUNNING]
+    with connection.cursor() as cursor:
+        cursor.execute(_DEPLOY_CHECKS_SQL, params)
+        status, ab_test_running = cursor.fetchone()
+    return status, bool(ab_test_running)
+
+
 def candidate_salt(candidate_id: int) -> str:
     # Keyed by the candidate, not the deployment row: stepping a gradual rollout up from 10 %
     # to 20 % keeps every unit that was already on the candidate.

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from aiops.exceptions import Conflict, InvalidInput
 from aiops.models import Organization
-from aiops.sql import insert, pipelined, update_by_pk
+from aiops.sql import fetch, insert, pipelined, select_from, update_by_pk
 from models_registry.choices import (
     SERVING_STATUSES,
     DeploymentAction,
@@ -20,6 +20,7 @@ from models_registry.choices import (
 from models_registry.models import ABTest, Deployment, ModelVersion
 from models_registry.selectors import (
     ab_test_is_running,
+    deploy_checks,
     deployment_get_active,
     promotion_evidence,
     rollback_target,
@@ -79,8 +80,7 @@ def _replace_deployment(
 # Versions older than the newest N that are neither deprecated nor archived. Raw SQL: it
 # runs in every deploy, and compiling the ORM's version (a subquery and two excludes) took
 # several times as long as running it.
-_OLD_VERSIONS_SQL = f"""
-SELECT * FROM {ModelVersion._meta.db_table}
+_OLD_VERSIONS_WHERE = f"""
 WHERE organization_id = %s AND task = %s AND status NOT IN (%s, %s) AND id NOT IN (
     SELECT id FROM {ModelVersion._meta.db_table} WHERE organization_id = %s AND task = %s
     ORDER BY major DESC, minor DESC, patch DESC LIMIT %s
@@ -100,7 +100,7 @@ def _deprecate_old_versions(
     keep = int(getattr(settings, "MODEL_REGISTRY_KEEP_VERSIONS", 5))
     scope = [organization.pk, task]
     params = [*scope, VersionStatus.DEPRECATED, VersionStatus.ARCHIVED, *scope, keep]
-    old = list(ModelVersion.objects.raw(_OLD_VERSIONS_SQL, params))
+    old = fetch(ModelVersion, select_from(ModelVersion) + _OLD_VERSIONS_WHERE, params)
     if not old:
         return []
     serving = set(live)
@@ -201,9 +201,14 @@ def _deploy(
     """The change of what serves, once checked; the caller holds the registry lock and read
     `current` under it."""
     organization, task = model_version.organization, model_version.task
-    model_version.refresh_from_db(fields=["status"])
+    status, ab_test_running = deploy_checks(
+        version_id=model_version.pk, organization=organization, task=task
+    )
+    if status is None:
+        raise Conflict(f"{task} {model_version.version} was deleted meanwhile.")
+    model_version.status = status
     _check_deployable(model_version)
-    if ab_test_is_running(organization=organization, task=task):
+    if ab_test_running:
         raise Conflict(f"An A/B test is running for {task}: conclude or stop it before deploying.")
     changes: dict = {}
     # The writes go in one round trip, or two: the new deployment's key is read back.

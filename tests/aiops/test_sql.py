@@ -113,3 +113,22 @@ def test_pipelined_writes_run_in_order_and_fail_as_django_errors(org):
         update_by_pk(Category, made.pk, name="Third")  # (organization, name) is unique
     assert Category.objects.get(pk=billing.pk).name == "Second"  # nothing was kept
     assert Category.objects.get(pk=made.pk).name == "Refunds"
+
+
+def test_fetch_builds_instances_from_rows_as_the_orm_does(org, other_org):
+    from aiops.sql import fetch, select_from
+
+    when = timezone.now() - timedelta(hours=3)
+    made = [
+        Ticket.objects.create(organization=o, subject=f"s{i}", created_at=when, priority="high")
+        for i, o in enumerate([org, org, other_org])
+    ]
+    sql = f"{select_from(Ticket)} WHERE organization_id = %s ORDER BY id DESC"
+    found = fetch(Ticket, sql, [org.pk])
+    assert found == [made[1], made[0]]
+    for row in found:
+        stored = Ticket.objects.get(pk=row.pk)
+        fields = [f.attname for f in Ticket._meta.concrete_fields]
+        assert [getattr(row, f) for f in fields] == [getattr(stored, f) for f in fields]
+        assert not row._state.adding
+    assert fetch(Ticket, sql, [10**9]) == []

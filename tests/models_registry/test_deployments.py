@@ -336,3 +336,26 @@ def test_rollback_skips_an_archived_version(org):
     services.model_version_set_status(version=v2, status="archived")
     rollback(org)
     assert served(org) == "v1.0.0"
+
+
+def test_deploy_checks_read_the_stored_status_and_a_running_ab_test(org, other_org):
+    from models_registry.selectors import deploy_checks
+
+    a, b = register(org, "1.0.0"), register(org, "1.1.0")
+    services.model_version_deploy(model_version=a)
+    ModelVersion.objects.filter(pk=b.pk).update(status="staging")  # b in memory: registered
+    assert deploy_checks(version_id=b.pk, organization=org, task="category") == ("staging", False)
+    services.ab_test_start(version_a=a, version_b=b, split_percentage=50)
+    assert deploy_checks(version_id=b.pk, organization=org, task="category")[1] is True
+    assert deploy_checks(version_id=b.pk, organization=org, task="priority")[1] is False
+    assert deploy_checks(version_id=b.pk, organization=other_org, task="category")[1] is False
+    assert deploy_checks(version_id=10**9, organization=org, task="category")[0] is None
+
+
+def test_a_deploy_refuses_a_version_archived_since_it_was_read(org):
+    a, b = register(org, "1.0.0"), register(org, "1.1.0")
+    services.model_version_deploy(model_version=a)
+    ModelVersion.objects.filter(pk=b.pk).update(status="archived")
+    with pytest.raises(Conflict, match="archived"):
+        services.model_version_deploy(model_version=b)  # its status in memory: registered
+    assert active(org).model_version_id == a.pk
