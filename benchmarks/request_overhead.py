@@ -225,7 +225,8 @@ class Bench:
         print(
             f"   {clients:>2} client(s) {LABELS[kind]:<34} n={result['n']:<5} "
             f"p50 {result['p50']:6.1f} ms  p95 {result['p95']:6.1f} ms  "
-            f"{result['throughput']:6.0f} req/s  errors {result['errors']}{codes}",
+            f"{result['throughput']:6.0f} req/s  CPU/req app {result['app_cpu_ms']:5.2f} "
+            f"db {result['db_cpu_ms']:5.2f} ms  errors {result['errors']}{codes}",
             flush=True,
         )
         return result
