@@ -94,7 +94,10 @@ def _linear_parts(classifier: Any) -> tuple[np.ndarray, np.ndarray, float] | Non
     if coef.shape[0] < 3 or not np.array_equal(inner.classes_, classifier.classes_):
         return None  # binary models and folds missing a class keep the general path
     intercept = np.broadcast_to(np.asarray(inner.intercept_, dtype=np.float64), coef.shape[0])
-    return np.ascontiguousarray(coef.T, dtype=np.float64), intercept.copy(), float(temperature)
+    # Rows of the transpose are a text's columns. LinearSVC's coef_ is Fortran-ordered (and
+    # stays so through skops), so its transpose is already contiguous: no copy is made.
+    weights = np.ascontiguousarray(coef.T, dtype=np.float64)
+    return weights, intercept.copy(), float(temperature)
 
 
 def scorer_for(model: Any) -> Scorer | None:

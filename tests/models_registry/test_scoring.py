@@ -139,3 +139,18 @@ def test_a_model_the_scorer_cannot_read_still_serves_through_predict_proba(monke
     assert (label, confidence) == (str(model.classes_[proba.argmax()]), proba.max())
     assert serving.scorer(model) is None
     assert "No direct scorer" in caplog.text
+
+
+def test_the_scorer_shares_the_classifiers_coefficients(fast_model):
+    """No second copy of the coefficients per loaded model (the cache holds up to 64)."""
+    import tracemalloc
+
+    coef = fast_model.named_steps["classifier"].estimator_.coef_
+    tracemalloc.start()
+    try:
+        score = scorer_for(fast_model)
+        allocated = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert score is not None
+    assert allocated < coef.nbytes / 10, (allocated, coef.nbytes)
