@@ -7,6 +7,10 @@ names) or insert one (a prediction's log and record, a deployment and its event)
 longer than PostgreSQL took to run it. These build the statement once per model and set of
 fields and run it with the values prepared as the ORM prepares them. Like `update()` and
 `bulk_create()`, they send no signals; `update_by_pk` touches no auto_now field.
+
+Reads (`get_one`, `fetch` of a `select_from` statement) build instances straight from the
+cursor's rows with the ORM's converters: `Model.objects.raw()` cost more in per-call set-up
+than the one-row reads it ran. `pipelined()` sends a run of writes without waiting for each.
 """
 
 import functools
