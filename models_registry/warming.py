@@ -21,6 +21,10 @@ def serving_warm(*, organization_id: int | None = None, task: str | None = None)
     """Load every serving version (of one organization's task, or everywhere), live roles
     before shadows and larger shares first, at most as many as the cache holds; returns what
     is loaded. A version that cannot load is logged and left to its requests' fallback."""
+    return _load(_serving_versions(organization_id=organization_id, task=task))
+
+
+def _serving_versions(*, organization_id: int | None, task: str | None) -> list:
     if organization_id is None:
         entries = serving_list_everywhere()
     else:
@@ -36,6 +40,10 @@ def serving_warm(*, organization_id: int | None = None, task: str | None = None)
             cache_size(),
         )
         versions = versions[: cache_size()]
+    return versions
+
+
+def _load(versions: list) -> list[str]:
     loaded = []
     for version in versions:
         try:
@@ -47,15 +55,21 @@ def serving_warm(*, organization_id: int | None = None, task: str | None = None)
     return loaded
 
 
-def _warm(**scope) -> None:
+def _warm(*, organization_id: int | None = None, task: str | None = None) -> None:
     started = time.perf_counter()
     try:
-        loaded = serving_warm(**scope)
+        versions = _serving_versions(organization_id=organization_id, task=task)
     except Exception:  # noqa: BLE001 - e.g. not migrated yet: requests load on demand
         logger.exception("Warming the model cache failed")
         return
     finally:
-        connections.close_all()  # this thread's connections only
+        # This thread's connections, closed before the loads, which take seconds: a process
+        # forked meanwhile (the Celery worker's embedded beat) must not inherit an open one.
+        # On SQLite the child's copy, once closed, drops that process's file locks, so
+        # another process deletes the WAL index beat reads ("disk I/O error" in beat, seen
+        # under `make run`); on PostgreSQL the copy shares the parent's socket.
+        connections.close_all()
+    loaded = _load(versions)
     logger.info("Warmed %d model versions in %.1f s", len(loaded), time.perf_counter() - started)
 
 

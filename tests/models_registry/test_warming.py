@@ -186,3 +186,29 @@ def test_web_and_worker_processes_warm_when_they_start(monkeypatch):
     assert started == [1]
     worker_process_init.send(sender=None)  # a Celery worker process starting
     assert started == [1, 1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_background_warming_holds_no_database_connection_while_it_loads(org, monkeypatch):
+    """A process forked during the loads (the worker's embedded beat) must not inherit an
+    open connection: the warming thread closes its own before it loads."""
+    from models_registry import warming
+
+    version = register(org, "1.0.0")
+    services.model_version_deploy(model_version=version)
+    serving.cache_clear()
+    events = []
+    close_all = warming.connections.close_all
+
+    def close():
+        events.append("close")
+        close_all()
+
+    def load(**kwargs):
+        events.append("load")
+        return serving.model_load(**kwargs)
+
+    monkeypatch.setattr(warming.connections, "close_all", close)
+    monkeypatch.setattr(warming, "model_load", load)
+    serving_warm_in_background().join(timeout=30)
+    assert events == ["close", "load"] and model_is_cached(version=version)
