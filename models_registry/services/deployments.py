@@ -210,6 +210,14 @@ def _deploy(
     _check_deployable(model_version)
     if ab_test_running:
         raise Conflict(f"An A/B test is running for {task}: conclude or stop it before deploying.")
+    if strategy != DeploymentStrategy.FULL:
+        if current is None:
+            raise Conflict(
+                f"Nothing serves {task} yet: deploy a first version with strategy 'full' "
+                f"before a {strategy} rollout."
+            )
+        if current.model_version_id == model_version.pk:
+            raise InvalidInput(f"{model_version.version} is already the stable version.")
     changes: dict = {}
     # The writes go in one round trip, or two: the new deployment's key is read back.
     with pipelined():
@@ -231,13 +239,6 @@ def _deploy(
                 _set_status(old, VersionStatus.DEPRECATED, changes)
             shown = {"strategy": DeploymentStrategy.FULL}
         else:
-            if current is None:
-                raise Conflict(
-                    f"Nothing serves {task} yet: deploy a first version with strategy 'full' "
-                    f"before a {strategy} rollout."
-                )
-            if current.model_version_id == model_version.pk:
-                raise InvalidInput(f"{model_version.version} is already the stable version.")
             old = current.candidate_version
             if old is not None and old.pk != model_version.pk:
                 _set_status(old, VersionStatus.DEPRECATED, changes)
