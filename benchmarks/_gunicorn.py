@@ -370,13 +370,15 @@ def measure(clients: list[Client], work: Work, cpu_meter: Callable[[], CpuMeter]
 
 def merge(parts: list[dict]) -> dict:
     """Several `measure` results of the same request as one: percentiles over all their
-    times, throughput over their summed wall time, CPU per request weighted by requests."""
+    times, throughput over their summed wall time, CPU per request weighted by requests and
+    the busiest process's share by app CPU."""
     ms = [v for part in parts for v in part["ms"]]
     requests = sum(part["requests"] for part in parts)
     wall = sum(part["wall"] for part in parts)
 
-    def weighted(key: str) -> float:
-        return sum(part[key] * part["requests"] for part in parts) / max(requests, 1)
+    def weighted(key: str, by=lambda part: part["requests"]) -> float:
+        total = sum(by(part) for part in parts)
+        return sum(part[key] * by(part) for part in parts) / total if total else math.nan
 
     return {
         "n": len(ms),
@@ -389,9 +391,12 @@ def merge(parts: list[dict]) -> dict:
         "reconnects": sum(part["reconnects"] for part in parts),
         **{
             key: weighted(key)
-            for key in ("app_cpu_ms", "db_cpu_ms", "busiest_app_share", "client_cpu_ms")
+            for key in ("app_cpu_ms", "db_cpu_ms", "client_cpu_ms", "other_cpu_ms")
         },
-        "other_cpu_ms": weighted("other_cpu_ms"),
+        # A share of the app's CPU: weighted by each part's app CPU, not its requests.
+        "busiest_app_share": weighted(
+            "busiest_app_share", by=lambda part: part["app_cpu_ms"] * part["requests"]
+        ),
         "wall": wall,
         "ms": ms,
     }
